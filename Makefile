@@ -1,0 +1,65 @@
+# One command per verb, the same locally and in CI. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+SERVER_STAMP := $(VENV)/.installed
+CLIENT_STAMP := client/node_modules/.installed
+HAVE_CLIENT := $(wildcard client/package.json)
+
+.PHONY: dev test test-server test-client lint bench bench-latency bench-accuracy bench-load install install-server install-client browser clean
+
+install: install-server install-client
+
+install-server: $(SERVER_STAMP)
+$(SERVER_STAMP): server/pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e 'server[dev]'
+	touch $@
+
+install-client:
+ifneq ($(HAVE_CLIENT),)
+install-client: $(CLIENT_STAMP)
+$(CLIENT_STAMP): client/package.json client/package-lock.json
+	cd client && npm ci --no-audit --no-fund
+	touch $@
+endif
+
+# Debian's Chromium for the browser tests (a browser cannot download its own build here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (browser tests will skip)"; fi; }
+
+dev: install
+	DEMO=$(DEMO) bash scripts/dev.sh
+
+test: install browser test-server test-client
+
+test-server: $(SERVER_STAMP)
+	cd server && ../$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-client:
+ifneq ($(HAVE_CLIENT),)
+	cd client && npm run --silent test
+endif
+
+lint: install
+	cd server && ../$(BIN)/ruff check src tests && ../$(BIN)/ruff format --check src tests && ../$(BIN)/mypy
+ifneq ($(HAVE_CLIENT),)
+	cd client && npm run --silent lint
+endif
+
+bench: bench-latency bench-accuracy
+
+bench-latency: $(SERVER_STAMP)
+	$(BIN)/python bench/latency.py
+
+bench-accuracy: $(SERVER_STAMP)
+	$(BIN)/python bench/accuracy.py
+
+bench-load: $(SERVER_STAMP)
+	$(BIN)/python bench/load.py
+
+clean:
+	rm -rf $(VENV) client/node_modules client/.next

@@ -1,0 +1,3 @@
+from openscg.cli import main
+
+raise SystemExit(main())

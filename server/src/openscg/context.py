@@ -1,0 +1,22 @@
+"""What every handler needs, built once per app in its lifespan (see app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openscg.live.broker import Broker
+from openscg.live.hub import Hub
+from openscg.metrics import Metrics
+from openscg.ratelimit import RateLimiter
+from openscg.sessions.store import SessionStore
+from openscg.settings import Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: SessionStore
+    broker: Broker
+    hub: Hub
+    metrics: Metrics
+    create_limiter: RateLimiter

@@ -1,0 +1,75 @@
+"""Fan-out inside one server process: the broker hands each event of a session to the hub once, and the hub
+offers it to every local socket of that session (viewers and the capture socket). Offering never waits: each
+socket has its own bounded outbox and decides what to do when it is full."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from openscg.live.broker import Broker, Event, Presence
+from openscg.protocol import dumps
+
+log = logging.getLogger(__name__)
+
+
+class Member(Protocol):
+    connection_id: str
+    role: str
+
+    def deliver(self, event: Event) -> None: ...
+
+
+class Hub:
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self._members: dict[str, set[Member]] = {}
+        broker.set_handler(self._on_event)
+
+    @property
+    def session_count(self) -> int:
+        return len(self._members)
+
+    def local_members(self, session_id: str) -> int:
+        return len(self._members.get(session_id, ()))
+
+    async def attach(self, session_id: str, member: Member) -> Presence:
+        """Start delivering the session's events to `member`, and count it in presence."""
+        members = self._members.setdefault(session_id, set())
+        if not members:
+            await self.broker.subscribe(session_id)
+        members.add(member)
+        return await self.broker.join(session_id, member.role, member.connection_id)
+
+    async def detach(self, session_id: str, member: Member) -> Presence:
+        members = self._members.get(session_id)
+        if members is not None:
+            members.discard(member)
+            if not members:
+                del self._members[session_id]
+                await self.broker.unsubscribe(session_id)
+        return await self.broker.leave(session_id, member.role, member.connection_id)
+
+    async def publish(self, session_id: str, event: Event) -> None:
+        await self.broker.publish(session_id, event)
+
+    async def publish_status(self, session_id: str, status: str, presence: Presence | None = None) -> None:
+        """Tell every viewer the session's status and presence (called whenever one of them changes)."""
+        if presence is None:
+            presence = await self.broker.presence(session_id)
+        frame = dumps(
+            {
+                "type": "status",
+                "status": status,
+                "patientConnected": presence.patient_connected,
+                "viewers": presence.viewers,
+            }
+        )
+        await self.broker.publish(session_id, Event("status", text=frame))
+
+    def _on_event(self, session_id: str, event: Event) -> None:
+        for member in tuple(self._members.get(session_id, ())):
+            try:
+                member.deliver(event)
+            except Exception:  # a broken socket must not stop delivery to the others
+                log.exception("delivery failed", extra={"session_id": session_id})

@@ -1,0 +1,46 @@
+"""A bounded mailbox for one socket: the hub offers without waiting; the socket's sender awaits.
+
+When full, `offer` returns False and the owner decides (a live viewer is closed with 1013; a viewer still
+catching up from the database simply drops, since the database is the truth). `force` bypasses the bound
+for the few control messages that end a connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Outbox(Generic[T]):
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._items: deque[T] = deque()
+        self._ready = asyncio.Event()
+        self.dropped = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def offer(self, item: T) -> bool:
+        if len(self._items) >= self.maxsize:
+            self.dropped += 1
+            return False
+        self._items.append(item)
+        self._ready.set()
+        return True
+
+    def force(self, item: T) -> None:
+        self._items.append(item)
+        self._ready.set()
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    async def get(self) -> T:
+        while not self._items:
+            self._ready.clear()
+            await self._ready.wait()
+        return self._items.popleft()

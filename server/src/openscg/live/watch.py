@@ -1,0 +1,204 @@
+"""The clinician's socket: every batch exactly once, in seq order, without a gap — stored ones first, then
+live ones — plus status and analysis messages.
+
+The database is the truth. A viewer keeps `next_seq`; a live batch beyond it (an event dropped anywhere on the
+way) makes it read the missing ones from the database. While it is still catching up from the database, a full
+outbox only drops live events (they will be read back); once live, a full outbox means the viewer is not
+reading: it is closed with 1013 and reconnects with `since`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from starlette.websockets import WebSocket
+
+from openscg.context import Context
+from openscg.errors import OpenSCGError
+from openscg.live.broker import Event
+from openscg.live.outbox import Outbox
+from openscg.live.socket import CloseSocket, Disconnected, close_socket, receive_hello, receive_text
+from openscg.protocol import (
+    ProtocolError,
+    SimpleMessage,
+    dumps,
+    parse_client_message,
+    samples_frame,
+    unpack_samples,
+)
+from openscg.sessions.access import role_for
+from openscg.sessions.metadata import session_metadata
+
+log = logging.getLogger(__name__)
+CATCH_UP_CHUNK = 200
+
+
+class ViewerMember:
+    role = "viewer"
+
+    def __init__(self, maxsize: int, ctx: Context) -> None:
+        self.connection_id = uuid.uuid4().hex
+        self.outbox: Outbox[Event] = Outbox(maxsize)
+        self.live = False  # False while catching up from the database
+        self.lagging = False  # live events were dropped while catching up
+        self.too_slow = False
+        self._ctx = ctx
+
+    def deliver(self, event: Event) -> None:
+        if event.kind in ("deleted", "ended"):
+            self.outbox.force(event)
+            return
+        if event.kind not in ("samples", "status", "analysis"):
+            return
+        if self.outbox.offer(event):
+            return
+        self._ctx.metrics.queue_drops.inc()
+        if self.live and not self.too_slow:
+            self.too_slow = True
+            self.outbox.force(Event("too_slow"))
+        elif not self.live:
+            self.lagging = True
+            self.outbox.clear()
+
+
+async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
+    await ws.accept()
+    member: ViewerMember | None = None
+    ctx.metrics.connections.labels("viewer").inc()
+    try:
+        hello = await receive_hello(ws, ctx)
+        row = await ctx.store.get(session_id)
+        role_for(row, hello.token)
+        member = ViewerMember(ctx.settings.viewer_queue_batches, ctx)
+        presence = await ctx.hub.attach(session_id, member)
+        row = await ctx.store.get(session_id)
+        meta = session_metadata(row, presence.patient_connected, presence.viewers)
+        await ws.send_text(dumps({"type": "ready", "session": meta}))
+        await ctx.hub.publish_status(session_id, row["status"], presence)
+        start_seq = hello.since if hello.since is not None else await _default_start(session_id, row, ctx)
+        await _run(ws, session_id, ctx, member, start_seq)
+    except CloseSocket as close:
+        await close_socket(ws, ctx, close.code, close.reason)
+    except OpenSCGError as error:
+        await close_socket(ws, ctx, error.close_code, error.detail)
+    except Disconnected:
+        pass
+    except Exception:
+        log.exception("watch socket failed", extra={"session_id": session_id})
+        await close_socket(ws, ctx, 1011, "internal error")
+    finally:
+        ctx.metrics.connections.labels("viewer").dec()
+        if member is not None:
+            with contextlib.suppress(Exception):
+                presence = await ctx.hub.detach(session_id, member)
+                row = await ctx.store.get(session_id)
+                await ctx.hub.publish_status(session_id, row["status"], presence)
+
+
+async def _default_start(session_id: str, row: dict, ctx: Context) -> int:
+    """The batch that covers the last `watch_default_window_s` seconds (0 for a session with no samples)."""
+    if row["last_t_ms"] is None:
+        return 0
+    return await ctx.store.seq_covering(session_id, row["last_t_ms"] - ctx.settings.watch_default_window_s * 1000)
+
+
+async def _run(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, start_seq: int) -> None:
+    sender = asyncio.create_task(_send_loop(ws, session_id, ctx, member, start_seq))
+    receiver = asyncio.create_task(_receive_loop(ws, ctx))
+    try:
+        done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+    for task in done:
+        task.result()
+
+
+async def _receive_loop(ws: WebSocket, ctx: Context) -> None:
+    """A viewer may only ping; anything else is answered with read_only."""
+    while True:
+        text = await receive_text(ws, ctx.settings.max_message_bytes)
+        try:
+            message = parse_client_message(text)
+        except ProtocolError:
+            message = None
+        if isinstance(message, SimpleMessage) and message.type == "ping":
+            await ws.send_text(dumps({"type": "pong"}))
+        else:
+            ctx.metrics.errors.labels("read_only").inc()
+            detail = "the watch socket is read-only: send only ping"
+            await ws.send_text(dumps({"type": "error", "code": "read_only", "detail": detail}))
+
+
+async def _send_loop(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, next_seq: int) -> None:
+    next_seq = await _catch_up(ws, session_id, ctx, member, next_seq)
+    row = await ctx.store.get(session_id)
+    if row["status"] == "ended":
+        await _finish(ws, session_id, ctx, member, next_seq)
+    while True:
+        event = await member.outbox.get()
+        if event.kind == "samples":
+            if event.seq < next_seq:
+                continue
+            if event.seq > next_seq:
+                next_seq = await _catch_up(ws, session_id, ctx, member, next_seq, until_seq=event.seq)
+                if event.seq < next_seq:
+                    continue
+            await ws.send_text(event.text)
+            ctx.metrics.deliveries.inc()
+            next_seq = event.seq + 1
+        elif event.kind in ("status", "analysis"):
+            await ws.send_text(event.text)
+        elif event.kind == "ended":
+            await _finish(ws, session_id, ctx, member, next_seq)
+        elif event.kind == "deleted":
+            raise CloseSocket(4410, "session deleted")
+        elif event.kind == "too_slow":
+            raise CloseSocket(1013, "viewer too slow; reconnect with since = last seq + 1")
+
+
+async def _catch_up(
+    ws: WebSocket,
+    session_id: str,
+    ctx: Context,
+    member: ViewerMember,
+    next_seq: int,
+    until_seq: int | None = None,
+) -> int:
+    """Send stored batches from next_seq on (up to until_seq, or everything stored); return the new next_seq."""
+    member.live = False
+    while True:
+        member.lagging = False
+        limit = CATCH_UP_CHUNK if until_seq is None else max(1, min(CATCH_UP_CHUNK, until_seq - next_seq))
+        rows = await ctx.store.read_batches(session_id, next_seq, limit)
+        for seq, data in rows:
+            await ws.send_text(samples_frame(seq, unpack_samples(data)))
+            ctx.metrics.deliveries.inc()
+            next_seq = seq + 1
+        reached = until_seq is not None and next_seq >= until_seq
+        if (len(rows) < limit or reached) and not member.lagging:
+            member.live = True
+            return next_seq
+
+
+async def _finish(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, next_seq: int) -> None:
+    """The session ended: send what is left, the final status, and close normally."""
+    await _catch_up(ws, session_id, ctx, member, next_seq)
+    presence = await ctx.hub.broker.presence(session_id)
+    row = await ctx.store.get(session_id)
+    meta = session_metadata(row, presence.patient_connected, presence.viewers)
+    await ws.send_text(
+        dumps(
+            {
+                "type": "status",
+                "status": "ended",
+                "patientConnected": meta["patientConnected"],
+                "viewers": meta["viewers"],
+            }
+        )
+    )
+    raise CloseSocket(1000, "session ended; everything stored was sent")

@@ -1,0 +1,140 @@
+"""Group commit: one thread owns every database write, and commits whatever is waiting in one transaction.
+
+Why: an ack means "committed", and a commit costs an fsync. Hundreds of phones each waiting for their own
+commit would be limited by the disk; together they share one. Appended batches of the whole group go in with
+one executemany; other writes (create, end, delete, import) run in the same transaction after them.
+If the group's transaction fails, each write is retried alone so that one bad write fails only its caller.
+
+The queue is bounded by the callers: each capture socket waits for its write before sending the next, and
+REST writes are rate-limited; `pending` is exported as a metric.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Append:
+    """One batch to store; `params` is the row for the batches table."""
+
+    session_id: str
+    seq: int
+    params: dict[str, Any]
+
+
+WriteFn = Callable[[Connection], Any]
+GroupFn = Callable[[Connection, list[Append]], None]
+_Item = tuple["Append | WriteFn", asyncio.Future[Any], asyncio.AbstractEventLoop]
+_STOP = object()
+
+
+class GroupWriter:
+    def __init__(self, engine: Engine, apply_appends: GroupFn, max_group: int = 512) -> None:
+        self._engine = engine
+        self._apply_appends = apply_appends
+        self._max_group = max_group
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="openscg-writer", daemon=True)
+        self.groups_committed = 0
+        self.writes_committed = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    async def submit(self, write: Append | WriteFn) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((write, future, loop))
+        return await future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            group: list[_Item] = [first]
+            stopping = False
+            while len(group) < self._max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                group.append(item)
+            self._commit_group(group)
+            if stopping:
+                return
+
+    def _commit_group(self, group: list[_Item]) -> None:
+        try:
+            results = self._execute(group)
+        except Exception:
+            if len(group) == 1:
+                self._settle(group[0], None, _current_exception())
+                return
+            for item in group:  # isolate the write that failed
+                try:
+                    result = self._execute([item])[0]
+                except Exception:
+                    self._settle(item, None, _current_exception())
+                else:
+                    self._settle(item, result, None)
+            return
+        for item, result in zip(group, results, strict=True):
+            self._settle(item, result, None)
+
+    def _execute(self, group: list[_Item]) -> list[Any]:
+        appends = [item[0] for item in group if isinstance(item[0], Append)]
+        results: list[Any] = []
+        with self._engine.begin() as connection:
+            if appends:
+                self._apply_appends(connection, appends)  # type: ignore[arg-type]
+            for write, _future, _loop in group:
+                results.append(None if isinstance(write, Append) else write(connection))
+        self.groups_committed += 1
+        self.writes_committed += len(group)
+        return results
+
+    @staticmethod
+    def _settle(item: _Item, result: Any, error: BaseException | None) -> None:
+        _write, future, loop = item
+
+        def settle() -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
+            loop.call_soon_threadsafe(settle)
+
+
+def _current_exception() -> BaseException:
+    exc = sys.exc_info()[1]
+    assert exc is not None
+    return exc
