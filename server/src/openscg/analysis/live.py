@@ -1,0 +1,112 @@
+"""Live analysis of one session: push samples as they are stored, step about once a second.
+
+Each step re-analyses the last 20 s with the offline functions (prepare, motion, template-matched beats,
+10-s window rate and quality), so live and offline agree. A beat is reported once, when it is at least 1.5 s
+old (the filters and the template then see signal on both sides of it). Memory is bounded: only the last
+70 s of samples are kept (60 s for the breathing rate).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from openscg.analysis.scg_beats import detect_beats
+from openscg.analysis.scg_breathing import respiratory_rate_bpm
+from openscg.analysis.scg_clean import SLOW_FS_HZ, prepare_scg, slow_acceleration
+from openscg.analysis.scg_process import BLOCK_S, clean_input, summarize_window
+from openscg.analysis.scg_quality import motion_mask
+from openscg.analysis.scg_rate import normal_intervals
+
+KEEP_S = 70.0
+BREATH_S = 60.0
+SETTLE_MS = 1500.0
+BREATH_EVERY_STEPS = 5
+
+
+class LiveAnalyzer:
+    """Stateful per-session analyzer; `push` stored batches, call `step` about once a second."""
+
+    def __init__(self) -> None:
+        self._t_ms = np.zeros(0)
+        self._accel_ms2 = np.zeros((0, 3))
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._last_step_t_ms: float | None = None
+        self._last_beat_t_ms = -np.inf
+        self._steps = 0
+        self._breath_bpm: float | None = None
+
+    def push(self, t_ms: np.ndarray, accel_ms2: np.ndarray) -> None:
+        """Add a batch of samples: `t_ms` (n,) ms, strictly increasing; `accel_ms2` (n, 3) m/s² with gravity."""
+        t_ms = np.asarray(t_ms, dtype=float).reshape(-1)
+        if t_ms.size:
+            self._pending.append((t_ms, np.asarray(accel_ms2, dtype=float).reshape(t_ms.size, 3)))
+
+    def _consolidate(self) -> None:
+        """Append pending batches, drop non-finite or out-of-order rows, keep the last KEEP_S seconds."""
+        if self._pending:
+            t_ms, accel_ms2 = clean_input(
+                np.concatenate([t for t, _ in self._pending]), np.concatenate([a for _, a in self._pending])
+            )
+            self._pending.clear()
+            if self._t_ms.size:
+                after = t_ms > self._t_ms[-1]
+                t_ms, accel_ms2 = t_ms[after], accel_ms2[after]
+            self._t_ms = np.concatenate([self._t_ms, t_ms])
+            self._accel_ms2 = np.concatenate([self._accel_ms2, accel_ms2])
+        if self._t_ms.size:
+            first = np.searchsorted(self._t_ms, self._t_ms[-1] - KEEP_S * 1000.0)
+            self._t_ms, self._accel_ms2 = self._t_ms[first:], self._accel_ms2[first:]
+
+    def step(self) -> dict | None:
+        """The live `analysis` message for the 10-s window ending at the newest sample, or None if no sample
+        arrived since the previous step."""
+        self._consolidate()
+        if self._t_ms.size == 0 or self._t_ms[-1] == self._last_step_t_ms:
+            return None
+        end_ms = float(self._t_ms[-1])
+        self._last_step_t_ms = end_ms
+        self._steps += 1
+        heart_rate_bpm, quality, reason, beats = self._analyze_block(end_ms)
+        if self._steps % BREATH_EVERY_STEPS == 1:
+            self._breath_bpm = self._breathing()
+        return {
+            "type": "analysis",
+            "tMs": end_ms,
+            "heartRateBpm": heart_rate_bpm,
+            "quality": quality,
+            "qualityReason": reason,
+            "beats": beats,
+            "respiratoryRateBpm": self._breath_bpm,
+        }
+
+    def _analyze_block(self, end_ms: float) -> tuple[float | None, float, str, list[float]]:
+        """Rate, quality, reason and newly settled beats from the last BLOCK_S seconds."""
+        first = np.searchsorted(self._t_ms, end_ms - BLOCK_S * 1000.0)
+        prep = prepare_scg(self._t_ms[first:], self._accel_ms2[first:])
+        if prep is None:
+            return None, 0.0, "too_short", []
+        moving = motion_mask(prep.band_ms2, prep.fs_hz, prep.slow_ms2, SLOW_FS_HZ)
+        usable = prep.valid & ~moving
+        track = detect_beats(prep.scg_ms2, prep.fs_hz, usable)
+        beat_t_ms = prep.t0_ms + track.positions * 1000.0 / prep.fs_hz
+        _, ok_ibi = normal_intervals(beat_t_ms)
+        window = prep.t_ms >= end_ms - 10000.0
+        n = max(int(np.count_nonzero(window)), 1)
+        motion_fraction = float(np.count_nonzero(moving & window)) / n
+        usable_s = float(np.count_nonzero(usable & window)) / prep.fs_hz
+        bpm, quality, reason = summarize_window(beat_t_ms, track.scores, ok_ibi, end_ms, motion_fraction, usable_s)
+        return bpm, quality, reason, self._settled_beats(beat_t_ms, track.period_s, end_ms, bpm is not None)
+
+    def _settled_beats(self, beat_t_ms: np.ndarray, period_s, end_ms: float, publish: bool) -> list[float]:
+        """Beats older than SETTLE_MS not yet reported (reported only while a rate is published)."""
+        guard_ms = 0.5 * 1000.0 * (period_s or 0.5)
+        new = beat_t_ms[(beat_t_ms > self._last_beat_t_ms + guard_ms) & (beat_t_ms <= end_ms - SETTLE_MS)]
+        if new.size:
+            self._last_beat_t_ms = float(new[-1])
+        return [round(float(t), 1) for t in new] if publish else []
+
+    def _breathing(self) -> float | None:
+        """Breathing rate over the last 60 s, or None."""
+        first = np.searchsorted(self._t_ms, self._t_ms[-1] - BREATH_S * 1000.0)
+        slow_ms2 = slow_acceleration(self._t_ms[first:], self._accel_ms2[first:])
+        return respiratory_rate_bpm(slow_ms2, SLOW_FS_HZ)

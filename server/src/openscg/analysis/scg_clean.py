@@ -1,0 +1,142 @@
+"""From raw accelerometer axes (with gravity) to one band-passed seismocardiogram.
+
+The heartbeat lives at 5–30 Hz (aortic opening/closing vibrations, Inan et al., IEEE JBHI 2015, "Ballisto-
+cardiography and seismocardiography: a review of recent advances"). Gravity and breathing tilt live below 1 Hz.
+A band-pass removes both; the three axes are then reduced to one by projecting onto the principal direction of
+cardiac-band energy (PCA), which is the dorso-ventral axis when the phone lies flat on the chest but does not
+assume the phone's z axis points there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+from openscg.analysis.scg_resample import median_rate_hz, resample_uniform
+
+SCG_LOW_HZ = 5.0
+SCG_HIGH_HZ = 30.0
+#: above this input rate the grid is decimated to about 100 Hz after the band-pass (anti-aliasing)
+DECIMATE_ABOVE_HZ = 150.0
+#: rate of the slow (gravity, tilt) signal used for breathing and posture changes
+SLOW_FS_HZ = 10.0
+
+
+@dataclass(frozen=True)
+class PreparedScg:
+    """A recording ready for beat detection: one cardiac-band signal on a uniform grid."""
+
+    t0_ms: float  #: time of sample 0, same clock as the input
+    fs_hz: float  #: rate of `scg_ms2`, `valid`
+    scg_ms2: np.ndarray  #: band-passed acceleration along the cardiac axis, m/s²
+    band_ms2: np.ndarray  #: band-passed acceleration on all three axes, (n, 3), m/s²
+    valid: np.ndarray  #: False inside gaps in the input
+    slow_ms2: np.ndarray  #: (m, 3) acceleration with gravity, averaged to SLOW_FS_HZ
+    axis: np.ndarray  #: unit vector of the projection (device coordinates)
+
+    @property
+    def t_ms(self) -> np.ndarray:
+        """Grid time of each sample in ms."""
+        return self.t0_ms + np.arange(self.scg_ms2.size) * (1000.0 / self.fs_hz)
+
+
+def bandpass(signal_ms2: np.ndarray, fs_hz: float, low_hz: float, high_hz: float) -> np.ndarray:
+    """Zero-phase 4th-order Butterworth band-pass along axis 0 (SciPy `sosfiltfilt`); zero phase keeps beat
+    times where they are. The upper edge is capped at 0.42·fs_hz so low browser rates (50–60 Hz) still work."""
+    sos = bandpass_sos(low_hz, min(high_hz, 0.42 * fs_hz), round(fs_hz, 3))
+    return zero_phase_filter(sos, signal_ms2, min(signal_ms2.shape[0] - 1, int(fs_hz)))
+
+
+def zero_phase_filter(sos: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
+    """Forward-backward filtering along axis 0 with odd-reflection padding and steady-state initial
+    conditions: what SciPy's `sosfiltfilt` does, with the initial-condition design cached per filter."""
+    zi = sos_initial_state(sos.tobytes(), sos.shape)
+    zi = zi.reshape(zi.shape + (1,) * (x.ndim - 1))
+    if padlen > 0:
+        head = 2 * x[:1] - x[padlen:0:-1]
+        tail = 2 * x[-1:] - x[-2 : -padlen - 2 : -1]
+        x = np.concatenate([head, x, tail])
+    y, _ = signal.sosfilt(sos, x, axis=0, zi=zi * x[:1])
+    y, _ = signal.sosfilt(sos, y[::-1], axis=0, zi=zi * y[-1:])
+    y = y[::-1]
+    return y[padlen : y.shape[0] - padlen] if padlen > 0 else y
+
+
+@lru_cache(maxsize=64)
+def sos_initial_state(sos_bytes: bytes, shape: tuple[int, int]) -> np.ndarray:
+    """Steady-state filter state for a unit step (`sosfilt_zi`), cached per filter design."""
+    return signal.sosfilt_zi(np.frombuffer(sos_bytes).reshape(shape))
+
+
+@lru_cache(maxsize=64)
+def bandpass_sos(low_hz: float, high_hz: float, fs_hz: float) -> np.ndarray:
+    """Second-order sections of the Butterworth band-pass (designed once per rate: design costs more than
+    filtering a 20-s window)."""
+    return signal.butter(2, [low_hz, high_hz], btype="bandpass", fs=fs_hz, output="sos")
+
+
+def block_mean(values: np.ndarray, factor: int) -> np.ndarray:
+    """Average consecutive blocks of `factor` rows: a cheap anti-aliased decimation for slow signals."""
+    n = (values.shape[0] // factor) * factor
+    if n == 0:
+        return values[:1].astype(float)
+    return values[:n].reshape(n // factor, factor, *values.shape[1:]).mean(axis=1)
+
+
+def cardiac_axis(band_ms2: np.ndarray, gravity_ms2: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Unit vector along which the cardiac-band energy is largest (first principal component of the band-passed
+    axes over the samples in `use`). Its sign is chosen to point along gravity so that beat polarity, and so the
+    fiducial point, does not flip between analysis windows."""
+    x = band_ms2[use] if np.count_nonzero(use) > 10 else band_ms2
+    _, vectors = np.linalg.eigh(x.T @ x)
+    axis = vectors[:, -1]
+    reference = gravity_ms2 if np.linalg.norm(gravity_ms2) > 1.0 else np.sign(axis[np.argmax(np.abs(axis))])
+    if float(np.dot(axis, reference)) < 0:
+        axis = -axis
+    return axis
+
+
+def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray) -> PreparedScg | None:
+    """Resample on the timestamps, band-pass 5–30 Hz, decimate to ~100 Hz if faster, project onto the cardiac
+    axis. Returns None when there are too few samples (< 1 s) to filter."""
+    t_ms = np.asarray(t_ms, dtype=float)
+    fs_in = median_rate_hz(t_ms)
+    if t_ms.size < 2 or fs_in < 20.0 or (t_ms[-1] - t_ms[0]) < 1000.0:
+        return None
+    grid_t_ms, grid_ms2, valid = resample_uniform(t_ms, np.asarray(accel_ms2, dtype=float), fs_in)
+    slow = block_mean(grid_ms2, max(1, round(fs_in / SLOW_FS_HZ)))
+    band = bandpass(grid_ms2 - grid_ms2.mean(axis=0), fs_in, SCG_LOW_HZ, SCG_HIGH_HZ)
+    factor = max(1, round(fs_in / 100.0)) if fs_in > DECIMATE_ABOVE_HZ else 1
+    band, valid = band[::factor], valid[::factor]
+    fs_hz = fs_in / factor
+    gravity = np.median(slow, axis=0)
+    axis = cardiac_axis(band, gravity, valid)
+    return PreparedScg(
+        t0_ms=float(grid_t_ms[0]),
+        fs_hz=fs_hz,
+        scg_ms2=band @ axis,
+        band_ms2=band,
+        valid=valid,
+        slow_ms2=slow,
+        axis=axis,
+    )
+
+
+def slow_acceleration(t_ms: np.ndarray, accel_ms2: np.ndarray) -> np.ndarray:
+    """Acceleration with gravity averaged to ~SLOW_FS_HZ (m, 3): the posture/breathing signal, cheaply."""
+    fs_in = median_rate_hz(t_ms)
+    if t_ms.size < 2 or fs_in <= 0:
+        return np.zeros((0, 3))
+    _, grid_ms2, _ = resample_uniform(t_ms, accel_ms2, fs_in)
+    return block_mean(grid_ms2, max(1, round(fs_in / SLOW_FS_HZ)))
+
+
+def envelope(signal_ms2: np.ndarray, fs_hz: float, smooth_s: float = 0.1) -> np.ndarray:
+    """Root-mean-square envelope (moving RMS over `smooth_s`), in m/s²: one smooth bump per heart sound, used to
+    find the beat period and rough beat positions (cf. Shannon energy envelopes for heart sounds)."""
+    width = max(1, round(smooth_s * fs_hz))
+    kernel = np.ones(width) / width
+    return np.sqrt(np.convolve(signal_ms2 * signal_ms2, kernel, mode="same"))
