@@ -26,7 +26,7 @@ import numpy as np
 
 GRAVITY_MS2 = 9.81
 PEP_MS = 60.0  # pre-ejection period, R peak → AO
-AXIS_GAIN = np.array([0.25, 0.5, 1.0])  # x, y, z share of the SCG
+AXIS_GAIN = np.array([0.4, 0.6, 1.0])  # x, y, z share of the SCG
 AXIS_PHASE_RAD = np.array([1.2, 0.6, 0.0])
 
 
@@ -57,9 +57,9 @@ def synthesize_scg(
     *,
     seed: int = 0,
     hrv_ms: float = 25.0,
-    noise_ms2: float = 0.01,
+    noise_ms2: float = 0.02,
     respiration_bpm: float = 15.0,
-    ao_amplitude_ms2: float = 0.15,
+    ao_amplitude_ms2: float = 0.3,
     tilt_deg: float = 2.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Synthesize `duration_s` of tri-axial SCG sampled at `fs_hz`.

@@ -8,12 +8,14 @@ async code run these functions in a thread. Tokens travel only in the `Authoriza
 from __future__ import annotations
 
 import argparse
+import gzip
 import logging
 import os
 import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,6 +27,7 @@ DEFAULT_SERVER_URL = "http://127.0.0.1:8000"
 API_PREFIX = "/api/v1/sessions"
 HTTP_TIMEOUT_S = 30.0
 CHUNK_BYTES = 64 * 1024
+EPOCH_2001_MS = 978_307_200_000.0  # timestamps before this are relative (e.g. from 0), not epoch times
 
 
 class ApiError(Exception):
@@ -106,17 +109,26 @@ def recording_document(path: str | Path) -> dict[str, Any]:
     recording = load_recording(path)
     doc: dict[str, Any] = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "label": path.name}
     raw = path.read_bytes()
+    raw = gzip.decompress(raw) if path.suffix == ".gz" else raw
     if raw.lstrip()[:1] == b"{":  # keep what older documents say about themselves
         original = orjson.loads(raw)
         for key in ("startedAt", "endedAt", "label"):
             if isinstance(original.get(key), str):
                 doc[key] = original[key]
+    if recording.t_ms[0] > EPOCH_2001_MS:  # real epoch times (MSCardio): say when it was recorded
+        doc.setdefault("startedAt", _iso_utc(float(recording.t_ms[0])))
+        doc.setdefault("endedAt", _iso_utc(float(recording.t_ms[-1])))
     if recording.device:
         doc["device"] = recording.device
     doc["samplingRateHz"] = round(recording.fs_hz, 3)
     doc["units"] = {"t": "ms", "acceleration": "m/s^2"}
     doc["samples"] = recording.samples()
     return doc
+
+
+def _iso_utc(t_ms: float) -> str:
+    stamp = datetime.fromtimestamp(t_ms / 1000.0, tz=UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
@@ -167,14 +179,20 @@ def run_export(args: argparse.Namespace) -> int:
     except ApiError as exc:
         print(f"openscg export: {exc}", file=sys.stderr)
         return 1
-    with response:
-        if args.output:
-            partial = Path(args.output + ".part")
+    partial = Path(f"{args.output}.part") if args.output else None
+    try:
+        with response:
+            if partial is None:
+                _copy(response, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+                return 0
             with partial.open("wb") as sink:
                 size = _copy(response, sink)
-            partial.replace(args.output)  # a failed download never leaves a truncated file behind
-            print(f"wrote {args.output} ({size} bytes)", file=sys.stderr)
-        else:
-            _copy(response, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+    except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)  # a failed download never leaves a truncated file behind
+        print(f"openscg export: download failed: {exc}", file=sys.stderr)
+        return 1
+    partial.replace(args.output)
+    print(f"wrote {args.output} ({size} bytes)", file=sys.stderr)
     return 0
