@@ -89,7 +89,9 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
 
 
 def _parse_hello(data: dict[str, Any]) -> Hello:
-    token, device, since = data.get("token"), data.get("device"), data.get("since")
+    token, device, since = data.get("token", ""), data.get("device"), data.get("since")
+    if token is None:  # no token at all: answered like a wrong one (4401), not as a malformed message
+        token = ""
     if not isinstance(token, str):
         raise _bad("'hello' needs a string 'token'")
     if device is not None and not isinstance(device, dict):

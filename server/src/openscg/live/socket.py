@@ -57,6 +57,8 @@ async def receive_hello(ws: WebSocket, ctx: Context) -> Hello:
         text = await asyncio.wait_for(receive_text(ws, ctx.settings.max_message_bytes), timeout=limit)
     except TimeoutError:
         raise CloseSocket(4401, f"no hello within {limit:g} s") from None
+    except ProtocolError as exc:  # a binary frame first
+        raise CloseSocket(4400, f"first message must be hello: {exc.detail}") from None
     try:
         message = parse_client_message(text)
     except ProtocolError as exc:
