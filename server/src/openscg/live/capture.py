@@ -145,8 +145,8 @@ async def _receive_loop(
 ) -> None:
     settings = ctx.settings
     while True:
-        text = await receive_text(ws, settings.max_message_bytes)
         try:
+            text = await receive_text(ws, settings.max_message_bytes)  # ProtocolError for a binary frame
             message = parse_client_message(text)
             if isinstance(message, SamplesMessage):
                 await _on_samples(ws, session_id, ctx, state, message)

@@ -121,10 +121,9 @@ async def _run(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMembe
 async def _receive_loop(ws: WebSocket, ctx: Context) -> None:
     """A viewer may only ping; anything else is answered with read_only."""
     while True:
-        text = await receive_text(ws, ctx.settings.max_message_bytes)
         try:
-            message = parse_client_message(text)
-        except ProtocolError:
+            message = parse_client_message(await receive_text(ws, ctx.settings.max_message_bytes))
+        except ProtocolError:  # not JSON, not a message, or a binary frame: all read_only below
             message = None
         if isinstance(message, SimpleMessage) and message.type == "ping":
             await ws.send_text(dumps({"type": "pong"}))
