@@ -1,0 +1,36 @@
+'use client';
+
+import type { RecordingRecord } from '@/lib/phone-store';
+
+import { AnalysisSummary } from './analysis-summary';
+import { DownloadButtons } from './download-buttons';
+import { fmtDate } from './format';
+import { SharePanel } from './share-panel';
+
+interface Props {
+  record: RecordingRecord;
+  onNew: () => void;
+}
+
+/** After Stop (or when reopened): what the server stored, its analysis, downloads and the share link. */
+export function RecordingReview({ record, onNew }: Props) {
+  return (
+    <>
+      <section className="card stack" aria-labelledby="review-title" data-testid="review">
+        <h1 id="review-title">Recording finished</h1>
+        <p className="muted small">
+          Started {fmtDate(record.createdAt)}. Every sample is stored on the server; your clinician can review it with
+          the same link.
+        </p>
+        <AnalysisSummary sessionId={record.sessionId} token={record.patientToken} />
+        <DownloadButtons sessionId={record.sessionId} token={record.patientToken} />
+        <div>
+          <button type="button" className="btn primary" onClick={onNew}>
+            New recording
+          </button>
+        </div>
+      </section>
+      <SharePanel sessionId={record.sessionId} viewerToken={record.viewerToken} />
+    </>
+  );
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+/** Unit tests: the wire code, the batcher and resender, the ring buffer and the display filter. */
+export default defineConfig({
+  test: {
+    include: ['lib/**/*.test.ts'],
+    environment: 'node',
+  },
+});
