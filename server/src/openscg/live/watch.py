@@ -22,6 +22,7 @@ from openscg.live.broker import Event
 from openscg.live.outbox import Outbox
 from openscg.live.socket import CloseSocket, Disconnected, close_socket, receive_hello, receive_text
 from openscg.protocol import (
+    Hello,
     ProtocolError,
     SimpleMessage,
     dumps,
@@ -99,8 +100,9 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
 
 
 async def _default_start(session_id: str, row: dict, ctx: Context) -> int:
-    """The batch that covers the last `watch_default_window_s` seconds (0 for a session with no samples)."""
-    if row["last_t_ms"] is None:
+    """The batch that covers the last `watch_default_window_s` seconds (0 for a session with no samples, and for
+    an ended one: watching a finished recording replays everything stored)."""
+    if row["last_t_ms"] is None or row["status"] == "ended":
         return 0
     return await ctx.store.seq_covering(session_id, row["last_t_ms"] - ctx.settings.watch_default_window_s * 1000)
 
@@ -127,6 +129,9 @@ async def _receive_loop(ws: WebSocket, ctx: Context) -> None:
             message = None
         if isinstance(message, SimpleMessage) and message.type == "ping":
             await ws.send_text(dumps({"type": "pong"}))
+        elif isinstance(message, Hello):  # hello is allowed on watch, but only once
+            detail = "hello was already received on this socket"
+            await ws.send_text(dumps({"type": "error", "code": "bad_message", "detail": detail}))
         else:
             ctx.metrics.errors.labels("read_only").inc()
             detail = "the watch socket is read-only: send only ping"
