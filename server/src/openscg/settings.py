@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     viewer_queue_batches: int = Field(
         64, ge=1, description="Messages a viewer may have waiting; beyond that it is closed with 1013."
     )
+    viewer_send_buffer_bytes: int = Field(
+        64 * 1024, ge=4096, description="Kernel send buffer of a viewer's socket: what a stalled viewer may hold."
+    )
     watch_default_window_s: float = Field(
         30.0, ge=0, description="Without `since`, a viewer starts at the batch covering this many seconds."
     )

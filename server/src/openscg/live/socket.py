@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -32,6 +33,22 @@ class CloseSocket(Exception):
 
 class Disconnected(Exception):
     """The client went away."""
+
+
+def limit_send_buffer(ws: WebSocket, size_bytes: int) -> bool:
+    """Cap the kernel's send buffer of this connection, so a client that stops reading shows up as a full
+    outbox within a bounded number of frames instead of hiding megabytes in an auto-tuned TCP buffer.
+    Returns False where the server does not expose its transport (the limit then rests on the outbox)."""
+    protocol = getattr(getattr(ws, "_receive", None), "__self__", None)
+    transport = getattr(protocol, "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return False
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size_bytes)
+    except OSError:
+        return False
+    return True
 
 
 async def receive_text(ws: WebSocket, max_bytes: int) -> str:
@@ -68,11 +85,19 @@ async def receive_hello(ws: WebSocket, ctx: Context) -> Hello:
     return message
 
 
+SLOW_CLOSE_TIMEOUT_S = 10.0  # a stalled reader gets this long to drain what is queued and see its close code
+
+
 async def close_socket(ws: WebSocket, ctx: Context, code: int, reason: str) -> None:
-    """Close with a code and a reason (trimmed to what a close frame can carry); never raises."""
+    """Close with a code and a reason (trimmed to what a close frame can carry); never raises.
+
+    The close frame queues behind what the client has not read yet; a reader that stays stalled longer than
+    the timeout is cut off (it sees 1006 and reconnects like after any network drop)."""
+    timeout_s = SLOW_CLOSE_TIMEOUT_S if code == 1013 else 2.0
     ctx.metrics.closes.labels(str(code)).inc()
+    log.info("closing socket", extra={"code": code, "reason": reason, "path": ws.url.path})
     if ws.application_state == WebSocketState.DISCONNECTED:
         return
     reason_bytes = reason.encode()[:MAX_REASON_BYTES]
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(ws.close(code, reason_bytes.decode(errors="ignore")), timeout=2.0)
+        await asyncio.wait_for(ws.close(code, reason_bytes.decode(errors="ignore")), timeout=timeout_s)

@@ -20,7 +20,14 @@ from openscg.context import Context
 from openscg.errors import OpenSCGError
 from openscg.live.broker import Event
 from openscg.live.outbox import Outbox
-from openscg.live.socket import CloseSocket, Disconnected, close_socket, receive_hello, receive_text
+from openscg.live.socket import (
+    CloseSocket,
+    Disconnected,
+    close_socket,
+    limit_send_buffer,
+    receive_hello,
+    receive_text,
+)
 from openscg.protocol import (
     Hello,
     ProtocolError,
@@ -67,6 +74,7 @@ class ViewerMember:
 
 async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
     await ws.accept()
+    limit_send_buffer(ws, ctx.settings.viewer_send_buffer_bytes)
     member: ViewerMember | None = None
     ctx.metrics.connections.labels("viewer").inc()
     try:
