@@ -22,6 +22,25 @@ export function RecordingReview({ record, onNew }: Props) {
           Started {fmtDate(record.createdAt)}. Every sample is stored on the server; your clinician can review it with
           the same link.
         </p>
+        <div className="stats">
+          <div className="stat">
+            <div className="label">Recorded on this phone</div>
+            <div className="value" data-testid="samples-sent">
+              {record.recordedSamples}
+            </div>
+          </div>
+          <div className="stat">
+            <div className="label">Confirmed by server</div>
+            <div className="value" data-testid="samples-acked">
+              {record.ackedSamples}
+            </div>
+          </div>
+        </div>
+        {record.ackedSamples < record.recordedSamples && (
+          <p className="notice warn small">
+            {record.recordedSamples - record.ackedSamples} samples were ended before the server confirmed them.
+          </p>
+        )}
         <AnalysisSummary sessionId={record.sessionId} token={record.patientToken} />
         <DownloadButtons sessionId={record.sessionId} token={record.patientToken} />
         <div>

@@ -6,6 +6,7 @@
  */
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
 import { SmoothedScale } from '@/lib/autoscale';
 import type { TraceWindow } from '@/lib/trace';

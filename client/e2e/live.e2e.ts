@@ -1,0 +1,145 @@
+/**
+ * The whole path in a real browser: a simulated phone records, a clinician's page watches, and every sample
+ * the phone recorded ends up on the server and in the viewer — across Stop, offline spells and reloads.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+import {
+  launch,
+  motion,
+  phoneContext,
+  screenshot,
+  startRecording,
+  storedSamples,
+  testIdNumber,
+  testIdText,
+  until,
+  viewerContext,
+} from './phone';
+
+const env = inject('e2e');
+
+describe.skipIf(env.skipReason !== null)('patient → server → clinician, in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('streams live to the viewer; after Stop every recorded sample is stored and seen, and the viewer shows ended', async () => {
+    const phone = await (await phoneContext(browser)).newPage();
+    await screenshot(phone, 'patient-start').catch(() => undefined);
+    await phone.goto(env.appUrl);
+    await phone.getByTestId('start').waitFor();
+    await screenshot(phone, 'patient-start');
+    const link = await startRecording(phone, env.appUrl);
+    expect(link).toMatch(/\/view\/[0-9a-f-]{36}#.{20,}$/);
+    await motion.start(phone);
+
+    const viewer = await (await viewerContext(browser)).newPage();
+    await viewer.goto(link);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
+    const first = await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > 0);
+    await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > first + 60);
+    expect(await testIdText(viewer, 'heart-rate')).toMatch(/^(—|\d+)$/);
+    expect(await viewer.locator('canvas').count()).toBeGreaterThan(0);
+
+    await new Promise((r) => setTimeout(r, 6000));
+    await screenshot(viewer, 'viewer-live');
+    await screenshot(phone, 'patient-recording');
+
+    const dispatched = await motion.burstThenStop(phone, 5); // 5 samples only a partial batch can hold
+    await phone.getByTestId('review').waitFor({ timeout: 30_000 });
+    const sent = await testIdNumber(phone, 'samples-sent');
+    const acked = await testIdNumber(phone, 'samples-acked');
+    expect(sent).toBe(dispatched);
+    expect(acked).toBe(dispatched);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'ended');
+    expect(await testIdNumber(viewer, 'samples-received')).toBe(acked);
+    expect(await storedSamples(env.apiUrl, link)).toBe(acked);
+    await new Promise((r) => setTimeout(r, 1500));
+    await screenshot(viewer, 'viewer-ended');
+    await screenshot(phone, 'patient-review');
+    await phone.context().close();
+    await viewer.context().close();
+  });
+
+  it('shows error for a link that matches no session, or has no key', async () => {
+    const viewer = await (await viewerContext(browser)).newPage();
+    await viewer.goto(`${env.appUrl}/view/${randomUUID()}#not-a-real-token-aaaaaaaaaaaa`);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'error');
+    await viewer.goto(`${env.appUrl}/view/${randomUUID()}`);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'error');
+    await screenshot(viewer, 'viewer-error');
+    await viewer.context().close();
+  });
+
+  it('loses nothing when the phone goes offline for 5 s, and the viewer reloading keeps a gap-free stream', async () => {
+    const context = await phoneContext(browser);
+    const phone = await context.newPage();
+    const link = await startRecording(phone, env.appUrl);
+    await motion.start(phone);
+    const viewer = await (await viewerContext(browser)).newPage();
+    await viewer.goto(link);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
+
+    await context.setOffline(true);
+    await new Promise((r) => setTimeout(r, 5000));
+    await context.setOffline(false);
+    await viewer.reload();
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
+    await new Promise((r) => setTimeout(r, 2000));
+
+    const dispatched = await motion.burstThenStop(phone, 3);
+    await phone.getByTestId('review').waitFor({ timeout: 30_000 });
+    expect(await testIdNumber(phone, 'samples-acked')).toBe(dispatched);
+    expect(await storedSamples(env.apiUrl, link)).toBe(dispatched);
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'ended');
+    expect(await testIdNumber(viewer, 'samples-received')).toBe(dispatched);
+    await context.close();
+    await viewer.context().close();
+  });
+
+  it('a reload while batches are unacknowledged resends them from IndexedDB; nothing is lost', async () => {
+    const context = await phoneContext(browser);
+    const phone = await context.newPage();
+    let hold = false;
+    await phone.routeWebSocket(/\/capture$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (!hold) server.send(m);
+      });
+      server.onMessage((m) => {
+        if (!hold) ws.send(m);
+      });
+    });
+    const link = await startRecording(phone, env.appUrl);
+    await motion.start(phone);
+    await until(() => testIdNumber(phone, 'samples-acked'), (n) => n > 60);
+    hold = true; // the network swallows batches and acks from now on
+    await new Promise((r) => setTimeout(r, 1500));
+    await motion.stop(phone);
+    await new Promise((r) => setTimeout(r, 400)); // the last partial batch goes into IndexedDB
+    const before = await motion.count(phone);
+    const ackedBefore = await testIdNumber(phone, 'samples-acked');
+    expect(ackedBefore).toBeLessThan(before);
+
+    hold = false; // the reloaded page gets a working network again
+    await phone.reload();
+    await until(() => testIdNumber(phone, 'samples-acked'), (n) => n === before);
+    await phone.getByRole('button', { name: 'Continue recording' }).click();
+    await phone.getByRole('heading', { name: 'Recording', exact: true }).waitFor();
+    await motion.start(phone);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await motion.burstThenStop(phone, 4);
+    await phone.getByTestId('review').waitFor({ timeout: 30_000 });
+    expect(await testIdNumber(phone, 'samples-acked')).toBe(before + after);
+    expect(await storedSamples(env.apiUrl, link)).toBe(before + after);
+    await context.close();
+  });
+});
