@@ -142,25 +142,31 @@ class BodyLimit:
             return
         received = 0
         response_started = False
+        answered = False  # the 413 is sent from receive: FastAPI turns errors raised there into a 400
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, answered
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    if not response_started and not answered:
+                        answered = True
+                        await _too_large(send, limit)
                     raise _BodyTooLarge()
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
+            if answered:
+                return  # the 413 went out in place of whatever the app answers now
             response_started = response_started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
-            if not response_started:
+            if not response_started and not answered:
                 await _too_large(send, limit)
 
 
