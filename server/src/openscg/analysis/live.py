@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from openscg.analysis.scg_beats import detect_beats
+from openscg.analysis.scg_beats import BeatModel, BeatTrack, detect_beats, find_beats
 from openscg.analysis.scg_breathing import respiratory_rate_bpm
 from openscg.analysis.scg_clean import SLOW_FS_HZ, prepare_scg, slow_acceleration
-from openscg.analysis.scg_process import BLOCK_S, clean_input, summarize_window
+from openscg.analysis.scg_process import BLOCK_S, WINDOW_S, clean_input, summarize_window
 from openscg.analysis.scg_quality import motion_mask
 from openscg.analysis.scg_rate import normal_intervals
 
 KEEP_S = 70.0
 BREATH_S = 60.0
 SETTLE_MS = 1500.0
-BREATH_EVERY_STEPS = 5
+BREATH_EVERY_STEPS = 10
+AXIS_EVERY_STEPS = 10
+MODEL_EVERY_STEPS = 5
 
 
 class LiveAnalyzer:
@@ -31,9 +33,14 @@ class LiveAnalyzer:
         self._accel_ms2 = np.zeros((0, 3))
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
         self._last_step_t_ms: float | None = None
+        self._first_t_ms: float | None = None
         self._last_beat_t_ms = -np.inf
         self._steps = 0
         self._breath_bpm: float | None = None
+        self._axis: np.ndarray | None = None
+        self._model: BeatModel | None = None
+        self._model_fs_hz = 0.0
+        self._since_model = MODEL_EVERY_STEPS
 
     def push(self, t_ms: np.ndarray, accel_ms2: np.ndarray) -> None:
         """Add a batch of samples: `t_ms` (n,) ms, strictly increasing; `accel_ms2` (n, 3) m/s² with gravity."""
@@ -51,6 +58,8 @@ class LiveAnalyzer:
             if self._t_ms.size:
                 after = t_ms > self._t_ms[-1]
                 t_ms, accel_ms2 = t_ms[after], accel_ms2[after]
+            if self._first_t_ms is None and t_ms.size:
+                self._first_t_ms = float(t_ms[0])
             self._t_ms = np.concatenate([self._t_ms, t_ms])
             self._accel_ms2 = np.concatenate([self._accel_ms2, accel_ms2])
         if self._t_ms.size:
@@ -81,29 +90,58 @@ class LiveAnalyzer:
 
     def _analyze_block(self, end_ms: float) -> tuple[float | None, float, str, list[float]]:
         """Rate, quality, reason and newly settled beats from the last BLOCK_S seconds."""
+        assert self._first_t_ms is not None
+        if end_ms - self._first_t_ms < WINDOW_S * 1000.0 - 1.0:
+            return None, 0.0, "too_short", []  # no rate before the first full 10-s window, as offline
         first = np.searchsorted(self._t_ms, end_ms - BLOCK_S * 1000.0)
-        prep = prepare_scg(self._t_ms[first:], self._accel_ms2[first:])
+        if self._steps % AXIS_EVERY_STEPS == 1:
+            self._axis = None  # find the cardiac axis again (three band-passes) every 10 s; reuse it in between
+        prep = prepare_scg(self._t_ms[first:], self._accel_ms2[first:], self._axis)
         if prep is None:
             return None, 0.0, "too_short", []
+        self._axis = prep.axis
         moving = motion_mask(prep.band_ms2, prep.fs_hz, prep.slow_ms2, SLOW_FS_HZ)
         usable = prep.valid & ~moving
-        track = detect_beats(prep.scg_ms2, prep.fs_hz, usable)
+        track = self._beats(prep.scg_ms2, prep.fs_hz, usable)
         beat_t_ms = prep.t0_ms + track.positions * 1000.0 / prep.fs_hz
         _, ok_ibi = normal_intervals(beat_t_ms)
-        window = prep.t_ms >= end_ms - 10000.0
+        window = prep.t_ms >= end_ms - WINDOW_S * 1000.0
         n = max(int(np.count_nonzero(window)), 1)
         motion_fraction = float(np.count_nonzero(moving & window)) / n
         usable_s = float(np.count_nonzero(usable & window)) / prep.fs_hz
-        bpm, quality, reason = summarize_window(beat_t_ms, track.scores, ok_ibi, end_ms, motion_fraction, usable_s)
-        return bpm, quality, reason, self._settled_beats(beat_t_ms, track.period_s, end_ms, bpm is not None)
+        periodicity = np.full(track.scores.size, track.periodicity)
+        bpm, quality, reason = summarize_window(
+            beat_t_ms, track.scores, periodicity, ok_ibi, end_ms, motion_fraction, usable_s
+        )
+        period_s = track.model.period_s if track.model else None
+        return bpm, quality, reason, self._settled_beats(beat_t_ms, period_s, end_ms, bpm is not None)
+
+    def _beats(self, scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray) -> BeatTrack:
+        """Learn the beat model (period, template) again every MODEL_EVERY_STEPS steps — every other step
+        while there is none — and otherwise only match the current one."""
+        self._since_model += 1
+        due = self._since_model >= (MODEL_EVERY_STEPS if self._model is not None else 2)
+        if due or self._model is None or self._model_fs_hz != fs_hz:
+            if not due and self._model is None:
+                return BeatTrack()
+            self._since_model = 0
+            track = detect_beats(scg_ms2, fs_hz, usable, self._model if self._model_fs_hz == fs_hz else None)
+            if track.model is not None:
+                self._model, self._model_fs_hz = track.model, fs_hz
+            return track
+        return find_beats(np.where(usable, scg_ms2, 0.0), fs_hz, usable, self._model)
 
     def _settled_beats(self, beat_t_ms: np.ndarray, period_s, end_ms: float, publish: bool) -> list[float]:
-        """Beats older than SETTLE_MS not yet reported (reported only while a rate is published)."""
+        """Beats of the current 10-s window older than SETTLE_MS and not yet reported — only while a rate is
+        published, so the viewer never gets beat markers on a signal judged to have no heartbeat."""
+        if not publish:
+            return []
         guard_ms = 0.5 * 1000.0 * (period_s or 0.5)
-        new = beat_t_ms[(beat_t_ms > self._last_beat_t_ms + guard_ms) & (beat_t_ms <= end_ms - SETTLE_MS)]
+        start_ms = max(self._last_beat_t_ms + guard_ms, end_ms - WINDOW_S * 1000.0)
+        new = beat_t_ms[(beat_t_ms >= start_ms) & (beat_t_ms <= end_ms - SETTLE_MS)]
         if new.size:
             self._last_beat_t_ms = float(new[-1])
-        return [round(float(t), 1) for t in new] if publish else []
+        return [round(float(t), 1) for t in new]
 
     def _breathing(self) -> float | None:
         """Breathing rate over the last 60 s, or None."""

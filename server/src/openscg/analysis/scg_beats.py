@@ -11,7 +11,7 @@ with the period estimated first as advised for SCG by Brüser et al., IEEE TBME 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import signal
@@ -20,21 +20,32 @@ from openscg.analysis.scg_clean import envelope
 from openscg.analysis.scg_rate import estimate_period_s
 
 MIN_SCORE = 0.3  #: normalised correlation below which a candidate is not a beat
+GOOD_FIT = 0.7  #: a previous template matching this well is kept (rebuilt) rather than learned afresh
+RELATIVE_MIN_SCORE = 0.65  #: …nor below this fraction of the block's median beat correlation
 LANCZOS_A = 3
 FINE_OFFSETS = np.linspace(-1.0, 1.0, 81)
 
 
+@dataclass(frozen=True)
+class BeatModel:
+    """What a block of signal teaches about its beats: period, periodicity (0–1) and the ensemble template
+    with the index of its fiducial point."""
+
+    period_s: float
+    periodicity: float
+    template: np.ndarray
+    fid: int  #: sample of the template placed on the beat when matching
+    fid_offset: float = 0.0  #: the fiducial peak lies this many samples (sub-sample) after `fid`
+
+
 @dataclass
 class BeatTrack:
-    """Beats of one signal: fractional sample positions, their template correlation and relative amplitude."""
+    """Beats of one signal: fractional sample positions and their template correlation (−1…1)."""
 
     positions: np.ndarray = field(default_factory=lambda: np.zeros(0))
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    amplitudes: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    period_s: float | None = None
+    model: BeatModel | None = None
     periodicity: float = 0.0
-    template: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    pre: int = 0  #: template samples before the fiducial point
 
 
 def template_span(period_s: float, fs_hz: float) -> tuple[int, int]:
@@ -53,19 +64,23 @@ def segments(x: np.ndarray, centres: np.ndarray, pre: int, post: int) -> np.ndar
 
 
 def match_template(x: np.ndarray, template: np.ndarray, pre: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cross-correlation c[i] of x with `template` placed with its fiducial at sample i, and the normalised
-    correlation (Pearson-like, −1…1) at each i; both 0 where the template does not fit."""
+    """Cross-correlation c[i] of x with `template` placed with its fiducial at sample i (via FFT), and the
+    normalised correlation (Pearson-like, −1…1) at each i. Near the ends, where the template sticks out, x is
+    taken as zero, so a beat just before the end still matches with the part of the template that fits."""
     n, length = x.size, template.size
     raw = np.zeros(n)
     score = np.zeros(n)
-    if n < length:
+    if n < 2:
         return raw, score
     tpl = template - template.mean()
-    c = signal.correlate(x, tpl, mode="valid", method="fft")
-    energy = np.concatenate(([0.0], np.cumsum(x * x)))
-    seg_energy = energy[length:] - energy[:-length]
-    raw[pre : pre + c.size] = c
-    score[pre : pre + c.size] = c / np.sqrt(seg_energy * float(tpl @ tpl) + 1e-30)
+    post = length - pre
+    padded = np.concatenate([np.zeros(pre), x, np.zeros(post)])
+    nfft = 1 << int(np.ceil(np.log2(padded.size + length)))
+    c = np.fft.irfft(np.fft.rfft(padded, nfft) * np.conj(np.fft.rfft(tpl, nfft)), nfft)[: n + 1]
+    cumulative = np.concatenate(([0.0], np.cumsum(padded * padded)))
+    seg_energy = cumulative[length : length + n] - cumulative[:n]
+    raw[:] = c[:n]
+    score[:] = raw / np.sqrt(seg_energy * float(tpl @ tpl) + 1e-30)
     return raw, score
 
 
@@ -92,46 +107,105 @@ def refine_positions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     return positions
 
 
-def fiducial_template(rows: np.ndarray, pre: int, fs_hz: float) -> tuple[np.ndarray, int]:
-    """Mean beat and the index of its fiducial: the largest positive peak within ±0.1 s of the alignment point
-    (the aortic-opening wave of the systolic complex when the template is aligned on it)."""
+def fiducial_template(rows: np.ndarray, near: int, fs_hz: float, reach_s: float = 0.1) -> tuple[np.ndarray, int]:
+    """Mean beat and the index of its fiducial: the largest positive peak within ±`reach_s` of `near` (the
+    aortic-opening wave of the systolic complex when the template is aligned on it)."""
     template = rows.mean(axis=0)
-    reach = max(1, round(0.1 * fs_hz))
-    lo, hi = max(0, pre - reach), min(template.size, pre + reach + 1)
-    return template, lo + int(np.argmax(template[lo:hi]))
+    return template, largest_peak(template, near, max(1, round(reach_s * fs_hz)))
 
 
-def detect_beats(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray | None = None) -> BeatTrack:
-    """Beats in a band-passed SCG (m/s², `fs_hz`); `usable` masks gaps and motion. Empty track when no beat
-    period stands out."""
-    usable = np.ones(scg_ms2.size, dtype=bool) if usable is None else usable
-    x = np.where(usable, scg_ms2, 0.0)
+def largest_peak(x: np.ndarray, near: int, reach: int) -> int:
+    """Index of the largest value of x within ±reach of `near`."""
+    lo, hi = max(0, near - reach), min(x.size, near + reach + 1)
+    return lo + int(np.argmax(x[lo:hi])) if hi > lo else near
+
+
+def template_offset(template: np.ndarray, fid: int) -> float:
+    """Sub-sample position of the template's peak at `fid`, relative to `fid`."""
+    return float(refine_positions(template, np.array([fid]))[0] - fid)
+
+
+def learn_model(
+    x: np.ndarray, fs_hz: float, usable: np.ndarray, previous: BeatModel | None = None
+) -> tuple[BeatModel | None, float]:
+    """Period, then template. With a `previous` model, its template is matched and rebuilt from the beats
+    it finds, keeping its fiducial (so beat times do not jump between blocks); if that fits poorly, or with
+    no previous model, the first template is the median of segments around envelope peaks. Returns (model or
+    None, periodicity)."""
     env = envelope(x, fs_hz)
     period_s, periodicity = estimate_period_s(env, fs_hz, usable)
     if period_s is None:
-        return BeatTrack(periodicity=periodicity)
-    pre, post = template_span(period_s, fs_hz)
-    seeds, _ = signal.find_peaks(env, distance=max(1, int(0.7 * period_s * fs_hz)))
-    rows = segments(x, seeds, pre, post)
-    if rows.shape[0] < 2:
-        return BeatTrack(period_s=period_s, periodicity=periodicity)
-    template, fid = np.median(rows, axis=0), pre
-    for _ in range(1):
-        _, score = match_template(x, template, fid)
-        peaks = pick_beats(score, fs_hz, period_s, usable)
-        rows = segments(x, peaks, fid, template.size - fid)
-        if rows.shape[0] < 2:
-            return BeatTrack(period_s=period_s, periodicity=periodicity)
-        template, fid = fiducial_template(rows, fid, fs_hz)
-    raw, score = match_template(x, template, fid)
+        return None, periodicity
+    model, fit = None, -1.0
+    if previous is not None:
+        model, fit = refit(x, fs_hz, usable, previous.template, previous.fid, period_s, periodicity, 0.012)
+    if fit < GOOD_FIT:
+        pre, post = template_span(period_s, fs_hz)
+        seeds, _ = signal.find_peaks(env, distance=max(1, int(0.7 * period_s * fs_hz)))
+        rows = segments(x, seeds, pre, post)
+        if rows.shape[0] >= 2:
+            fresh, fresh_fit = refit(x, fs_hz, usable, np.median(rows, axis=0), pre, period_s, periodicity, 0.1)
+            if fresh is not None and fresh_fit > fit:
+                fid = carry_fiducial(fresh.template, fresh.fid, previous, fs_hz) if previous else fresh.fid
+                model = replace(fresh, fid=fid, fid_offset=template_offset(fresh.template, fid))
+    return model, periodicity
+
+
+def refit(x, fs_hz, usable, template, fid, period_s, periodicity, reach_s) -> tuple[BeatModel | None, float]:
+    """Match `template`, rebuild it as the mean of the beats found, put the fiducial on its largest peak
+    within ±`reach_s` of `fid`. Returns the model and how well the old template fitted (median score)."""
+    _, score = match_template(x, template, fid)
     peaks = pick_beats(score, fs_hz, period_s, usable)
-    amplitude = raw[peaks] / max(float(np.median(raw[peaks])), 1e-12) if peaks.size else np.zeros(0)
-    return BeatTrack(
-        positions=refine_positions(raw, peaks),
-        scores=score[peaks],
-        amplitudes=amplitude,
-        period_s=period_s,
-        periodicity=periodicity,
-        template=template,
-        pre=fid,
-    )
+    rows = segments(x, peaks, fid, template.size - fid)
+    if rows.shape[0] < 2:
+        return None, -1.0
+    new_template, new_fid = fiducial_template(rows, fid, fs_hz, reach_s)
+    model = BeatModel(period_s, periodicity, new_template, new_fid, template_offset(new_template, new_fid))
+    return model, float(np.median(score[peaks]))
+
+
+def carry_fiducial(template: np.ndarray, fid: int, previous: BeatModel, fs_hz: float) -> int:
+    """Index in `template` of the wave that was the previous template's fiducial: the two templates are
+    aligned (lag within ±0.15 s), then the fiducial snaps to the new template's own peak within ±12 ms of
+    the aligned position, so small alignment errors do not accumulate from block to block."""
+    reach = round(0.15 * fs_hz)
+    half = min(fid, previous.fid, template.size - fid, previous.template.size - previous.fid) - 1
+    if half <= 2:
+        return fid
+    old = previous.template[previous.fid - half : previous.fid + half]
+    best, best_lag = -np.inf, 0
+    for lag in range(-reach, reach + 1):
+        lo = fid + lag - half
+        if lo < 0 or lo + 2 * half > template.size:
+            continue
+        value = float(template[lo : lo + 2 * half] @ old)
+        if value > best:
+            best, best_lag = value, lag
+    return largest_peak(template, fid + best_lag, max(1, round(0.012 * fs_hz)))
+
+
+def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel) -> BeatTrack:
+    """Beats of `x` matching `model`: matched filter, refractory peak picking, rejection of candidates that
+    match far worse than the block's typical beat (a stray complex at a block edge), sub-sample refinement."""
+    raw, score = match_template(x, model.template, model.fid)
+    peaks = pick_beats(score, fs_hz, model.period_s, usable)
+    if peaks.size:
+        peaks = peaks[score[peaks] >= RELATIVE_MIN_SCORE * float(np.median(score[peaks]))]
+    positions = refine_positions(raw, peaks) + model.fid_offset
+    return BeatTrack(positions, score[peaks], model, model.periodicity)
+
+
+def detect_beats(
+    scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray | None = None, previous: BeatModel | None = None
+) -> BeatTrack:
+    """Beats in a band-passed SCG (m/s², `fs_hz`); `usable` masks gaps and motion; `previous` is the model of
+    the preceding block, if any, and is used as it is when this block alone does not yield one. Empty track
+    when no beat period stands out and there is no previous model."""
+    usable = np.ones(scg_ms2.size, dtype=bool) if usable is None else usable
+    x = np.where(usable, scg_ms2, 0.0)
+    model, periodicity = learn_model(x, fs_hz, usable, previous)
+    if model is None and previous is not None:
+        model = replace(previous, periodicity=periodicity)  # keep following the beat we know
+    if model is None:
+        return BeatTrack(periodicity=periodicity)
+    return find_beats(x, fs_hz, usable, model)

@@ -32,7 +32,7 @@ class PreparedScg:
     t0_ms: float  #: time of sample 0, same clock as the input
     fs_hz: float  #: rate of `scg_ms2`, `valid`
     scg_ms2: np.ndarray  #: band-passed acceleration along the cardiac axis, m/s²
-    band_ms2: np.ndarray  #: band-passed acceleration on all three axes, (n, 3), m/s²
+    band_ms2: np.ndarray  #: band-passed acceleration, (n, 3) — or (n, 1) along `axis` when it was given — m/s²
     valid: np.ndarray  #: False inside gaps in the input
     slow_ms2: np.ndarray  #: (m, 3) acceleration with gravity, averaged to SLOW_FS_HZ
     axis: np.ndarray  #: unit vector of the projection (device coordinates)
@@ -44,31 +44,37 @@ class PreparedScg:
 
 
 def bandpass(signal_ms2: np.ndarray, fs_hz: float, low_hz: float, high_hz: float) -> np.ndarray:
-    """Zero-phase 4th-order Butterworth band-pass along axis 0 (SciPy `sosfiltfilt`); zero phase keeps beat
-    times where they are. The upper edge is capped at 0.42·fs_hz so low browser rates (50–60 Hz) still work."""
+    """Zero-phase 4th-order Butterworth band-pass along the last axis (like SciPy `sosfiltfilt`); zero phase
+    keeps beat times where they are. The upper edge is capped at 0.42·fs_hz so that browser rates (50–60 Hz)
+    still work."""
     sos = bandpass_sos(low_hz, min(high_hz, 0.42 * fs_hz), round(fs_hz, 3))
-    return zero_phase_filter(sos, signal_ms2, min(signal_ms2.shape[0] - 1, int(fs_hz)))
+    return zero_phase_filter(sos, signal_ms2, min(signal_ms2.shape[-1] - 1, int(fs_hz)))
 
 
 def zero_phase_filter(sos: np.ndarray, x: np.ndarray, padlen: int) -> np.ndarray:
-    """Forward-backward filtering along axis 0 with odd-reflection padding and steady-state initial
+    """Forward-backward filtering along the last axis with odd-reflection padding and steady-state initial
     conditions: what SciPy's `sosfiltfilt` does, with the initial-condition design cached per filter."""
     zi = sos_initial_state(sos.tobytes(), sos.shape)
-    zi = zi.reshape(zi.shape + (1,) * (x.ndim - 1))
+    zi = zi.reshape(zi.shape[:1] + (1,) * (x.ndim - 1) + zi.shape[1:])
     if padlen > 0:
-        head = 2 * x[:1] - x[padlen:0:-1]
-        tail = 2 * x[-1:] - x[-2 : -padlen - 2 : -1]
-        x = np.concatenate([head, x, tail])
-    y, _ = signal.sosfilt(sos, x, axis=0, zi=zi * x[:1])
-    y, _ = signal.sosfilt(sos, y[::-1], axis=0, zi=zi * y[-1:])
-    y = y[::-1]
-    return y[padlen : y.shape[0] - padlen] if padlen > 0 else y
+        head = 2 * x[..., :1] - x[..., padlen:0:-1]
+        tail = 2 * x[..., -1:] - x[..., -2 : -padlen - 2 : -1]
+        x = np.concatenate([head, x, tail], axis=-1)
+    y, _ = signal.sosfilt(sos, x, zi=zi * first_value(x), axis=-1)
+    y, _ = signal.sosfilt(sos, y[..., ::-1], zi=zi * first_value(y[..., ::-1]), axis=-1)
+    y = y[..., ::-1]
+    return y[..., padlen : y.shape[-1] - padlen] if padlen > 0 else y
 
 
 @lru_cache(maxsize=64)
 def sos_initial_state(sos_bytes: bytes, shape: tuple[int, int]) -> np.ndarray:
     """Steady-state filter state for a unit step (`sosfilt_zi`), cached per filter design."""
     return signal.sosfilt_zi(np.frombuffer(sos_bytes).reshape(shape))
+
+
+def first_value(x: np.ndarray) -> np.ndarray:
+    """x[..., 0] shaped to scale an SOS state of shape (sections, ..., 2)."""
+    return x[..., 0][None, ..., None]
 
 
 @lru_cache(maxsize=64)
@@ -99,30 +105,26 @@ def cardiac_axis(band_ms2: np.ndarray, gravity_ms2: np.ndarray, use: np.ndarray)
     return axis
 
 
-def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray) -> PreparedScg | None:
+def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None = None) -> PreparedScg | None:
     """Resample on the timestamps, band-pass 5–30 Hz, decimate to ~100 Hz if faster, project onto the cardiac
-    axis. Returns None when there are too few samples (< 1 s) to filter."""
+    axis (found here, or the given unit `axis`, which saves filtering three axes: band-pass and projection
+    commute). Returns None when there are too few samples (< 1 s) to filter."""
     t_ms = np.asarray(t_ms, dtype=float)
     fs_in = median_rate_hz(t_ms)
     if t_ms.size < 2 or fs_in < 20.0 or (t_ms[-1] - t_ms[0]) < 1000.0:
         return None
     grid_t_ms, grid_ms2, valid = resample_uniform(t_ms, np.asarray(accel_ms2, dtype=float), fs_in)
     slow = block_mean(grid_ms2, max(1, round(fs_in / SLOW_FS_HZ)))
-    band = bandpass(grid_ms2 - grid_ms2.mean(axis=0), fs_in, SCG_LOW_HZ, SCG_HIGH_HZ)
+    centred = (grid_ms2 - grid_ms2.mean(axis=0)).T
+    band = bandpass(centred if axis is None else (axis @ centred)[None, :], fs_in, SCG_LOW_HZ, SCG_HIGH_HZ)
     factor = max(1, round(fs_in / 100.0)) if fs_in > DECIMATE_ABOVE_HZ else 1
-    band, valid = band[::factor], valid[::factor]
-    fs_hz = fs_in / factor
-    gravity = np.median(slow, axis=0)
-    axis = cardiac_axis(band, gravity, valid)
-    return PreparedScg(
-        t0_ms=float(grid_t_ms[0]),
-        fs_hz=fs_hz,
-        scg_ms2=band @ axis,
-        band_ms2=band,
-        valid=valid,
-        slow_ms2=slow,
-        axis=axis,
-    )
+    band, valid = np.ascontiguousarray(band[:, ::factor].T), valid[::factor]
+    if axis is None:
+        axis = cardiac_axis(band, np.median(slow, axis=0), valid)
+        scg_ms2 = band @ axis
+    else:
+        scg_ms2 = band[:, 0]
+    return PreparedScg(float(grid_t_ms[0]), fs_in / factor, scg_ms2, band, valid, slow, axis)
 
 
 def slow_acceleration(t_ms: np.ndarray, accel_ms2: np.ndarray) -> np.ndarray:

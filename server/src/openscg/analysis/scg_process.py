@@ -43,8 +43,10 @@ def detect_in_blocks(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray):
     centres = np.array(starts, dtype=float) + min(block, n) / 2.0
     bounds = np.concatenate(([-np.inf], (centres[1:] + centres[:-1]) / 2.0, [np.inf]))
     positions, scores, periodicity = [], [], []
+    model = None
     for k, start in enumerate(starts):
-        track = detect_beats(scg_ms2[start : start + block], fs_hz, usable[start : start + block])
+        track = detect_beats(scg_ms2[start : start + block], fs_hz, usable[start : start + block], model)
+        model = track.model or model
         pos = track.positions + start
         keep = (pos >= bounds[k]) & (pos < bounds[k + 1])
         positions.append(pos[keep])
@@ -68,11 +70,13 @@ def summarize_window(beat_t_ms, scores, periodicity, ok_ibi, end_ms, motion_frac
 
 
 def window_ends_ms(t_first_ms: float, t_last_ms: float) -> np.ndarray:
-    """One window end per second: from the first full 10-s window to the end (just the end if shorter)."""
+    """One window end per second from the first full 10-s window, plus one at the last sample (just that one
+    if the recording is shorter than a window)."""
     first = t_first_ms + WINDOW_S * 1000.0
     if t_last_ms < first:
         return np.array([t_last_ms])
-    return first + 1000.0 * np.arange(int((t_last_ms - first) // 1000.0) + 1)
+    ends_ms = first + 1000.0 * np.arange(int((t_last_ms - first) // 1000.0) + 1)
+    return ends_ms if ends_ms[-1] >= t_last_ms - 1.0 else np.append(ends_ms, t_last_ms)
 
 
 def empty_result(duration_s: float, rate_hz: float, ends_ms: np.ndarray) -> dict:

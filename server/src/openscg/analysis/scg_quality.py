@@ -13,7 +13,8 @@ import numpy as np
 
 MOTION_RMS_RATIO = 4.0
 MOTION_RMS_FLOOR_MS2 = 0.05
-MOTION_TILT_MS2 = 1.0
+MOTION_TILT_MS2 = 1.0  #: within one 0.5-s block
+MOTION_BLOCK_S = 0.5
 MIN_WINDOW_S = 5.0  #: less usable signal than this in a window is `too_short`
 PUBLISH_QUALITY = 0.5  #: below this no heart rate is published
 
@@ -29,19 +30,18 @@ def block_rms(x: np.ndarray, block: int) -> np.ndarray:
 
 
 def motion_mask(band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_fs_hz: float) -> np.ndarray:
-    """True at each analysis sample (of `band_ms2`, `fs_hz`) inside a motion burst, widened by 1 s each side."""
-    block = max(1, round(fs_hz))
+    """True at each analysis sample (of `band_ms2`, `fs_hz`) inside a motion burst: 0.5-s blocks whose
+    cardiac-band RMS or slow-signal swing is out of range, widened by one block each side."""
+    block = max(1, round(MOTION_BLOCK_S * fs_hz))
     rms = block_rms(band_ms2, block)
     limit = max(MOTION_RMS_RATIO * float(np.median(rms)), MOTION_RMS_FLOOR_MS2)
     moving = rms > limit
-    slow_block = max(1, round(slow_fs_hz))
-    n_slow = slow_ms2.shape[0] // slow_block
+    slow_block = max(1, round(MOTION_BLOCK_S * slow_fs_hz))
+    n_slow = min(slow_ms2.shape[0] // slow_block, moving.size)
     if n_slow:
         blocks = slow_ms2[: n_slow * slow_block].reshape(n_slow, slow_block, -1)
         swing = (blocks.max(axis=1) - blocks.min(axis=1)).max(axis=1)
-        tilt = np.zeros(moving.size, dtype=bool)
-        tilt[: min(n_slow, moving.size)] = swing[: moving.size] > MOTION_TILT_MS2
-        moving |= tilt
+        moving[:n_slow] |= swing > MOTION_TILT_MS2
     widened = moving.copy()
     widened[1:] |= moving[:-1]
     widened[:-1] |= moving[1:]
@@ -61,9 +61,10 @@ def window_quality(
         return 0.0, "too_short"
     score_term = float(np.clip((np.median(scores) - 0.55) / 0.3, 0.0, 1.0)) if scores.size else 0.0
     rhythm_term = float(np.clip(0.5 + periodicity / 0.3, 0.0, 1.0))
-    quality = round(score_term * rhythm_term * float(np.clip(ibi_coverage / 0.7, 0.0, 1.0)), 3)
-    if motion_fraction > 0.3:
-        return round(min(quality, 1.0 - motion_fraction), 3), "motion"
-    if quality < PUBLISH_QUALITY:
-        return quality, "no_heartbeat"
-    return quality, "ok"
+    quality = score_term * rhythm_term * float(np.clip(ibi_coverage / 0.7, 0.0, 1.0))
+    quality = round(quality * (1.0 - 0.5 * motion_fraction), 3)
+    if quality >= PUBLISH_QUALITY and usable_s >= MIN_WINDOW_S:
+        return quality, "ok"
+    if motion_fraction > 0.1:
+        return quality, "motion"
+    return quality, "no_heartbeat"
