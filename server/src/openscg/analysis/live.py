@@ -14,7 +14,6 @@ from openscg.analysis.scg_beats import BeatModel, BeatTrack, detect_beats, find_
 from openscg.analysis.scg_breathing import respiratory_rate_bpm
 from openscg.analysis.scg_clean import SLOW_FS_HZ, prepare_scg, slow_acceleration
 from openscg.analysis.scg_process import BLOCK_S, WINDOW_S, clean_input, summarize_window
-from openscg.analysis.scg_quality import motion_mask
 from openscg.analysis.scg_rate import normal_intervals
 
 KEEP_S = 70.0
@@ -100,8 +99,7 @@ class LiveAnalyzer:
         if prep is None:
             return None, 0.0, "too_short", []
         self._axis = prep.axis
-        moving = motion_mask(prep.band_ms2, prep.fs_hz, prep.slow_ms2, SLOW_FS_HZ)
-        usable = prep.valid & ~moving
+        moving, usable = prep.moving, prep.usable
         track = self._beats(prep.scg_ms2, prep.fs_hz, usable)
         beat_t_ms = prep.t0_ms + track.positions * 1000.0 / prep.fs_hz
         _, ok_ibi = normal_intervals(beat_t_ms)

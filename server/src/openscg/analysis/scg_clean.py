@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
+from openscg.analysis.scg_quality import motion_mask
+from openscg.analysis.scg_rate import estimate_period_s
 from openscg.analysis.scg_resample import median_rate_hz, resample_uniform
 
 SCG_LOW_HZ = 5.0
@@ -36,11 +38,17 @@ class PreparedScg:
     valid: np.ndarray  #: False inside gaps in the input
     slow_ms2: np.ndarray  #: (m, 3) acceleration with gravity, averaged to SLOW_FS_HZ
     axis: np.ndarray  #: unit vector of the projection (device coordinates)
+    moving: np.ndarray  #: True inside motion bursts (scg_quality.motion_mask)
 
     @property
     def t_ms(self) -> np.ndarray:
         """Grid time of each sample in ms."""
         return self.t0_ms + np.arange(self.scg_ms2.size) * (1000.0 / self.fs_hz)
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Samples to look for beats in: recorded (not in a gap) and not in a motion burst."""
+        return self.valid & ~self.moving
 
 
 def bandpass(signal_ms2: np.ndarray, fs_hz: float, low_hz: float, high_hz: float) -> np.ndarray:
@@ -92,17 +100,27 @@ def block_mean(values: np.ndarray, factor: int) -> np.ndarray:
     return values[:n].reshape(n // factor, factor, *values.shape[1:]).mean(axis=1)
 
 
-def cardiac_axis(band_ms2: np.ndarray, gravity_ms2: np.ndarray, use: np.ndarray) -> np.ndarray:
-    """Unit vector along which the cardiac-band energy is largest (first principal component of the band-passed
-    axes over the samples in `use`). Its sign is chosen to point along gravity so that beat polarity, and so the
-    fiducial point, does not flip between analysis windows."""
-    x = band_ms2[use] if np.count_nonzero(use) > 10 else band_ms2
+def cardiac_axis(band_ms2: np.ndarray, gravity_ms2: np.ndarray, use: np.ndarray, fs_hz: float) -> np.ndarray:
+    """Unit vector (device coordinates) along which the heartbeat is clearest. Candidates: the first principal
+    component of the band-passed axes over the samples in `use` (most cardiac-band energy), the gravity
+    direction (dorso-ventral when the phone lies flat) and the three device axes; the winner is the one whose
+    envelope is most periodic at a heart rate, so a noisy axis or a motion burst does not win on energy alone.
+    The sign points along gravity so beat polarity, and so the fiducial, is the same in every window."""
+    x = band_ms2[use] if np.count_nonzero(use) > band_ms2.shape[1] * 10 else band_ms2
     _, vectors = np.linalg.eigh(x.T @ x)
-    axis = vectors[:, -1]
-    reference = gravity_ms2 if np.linalg.norm(gravity_ms2) > 1.0 else np.sign(axis[np.argmax(np.abs(axis))])
-    if float(np.dot(axis, reference)) < 0:
-        axis = -axis
-    return axis
+    candidates = [vectors[:, -1]]
+    gravity_norm = float(np.linalg.norm(gravity_ms2))
+    if gravity_norm > 1.0:
+        candidates.append(gravity_ms2 / gravity_norm)
+    candidates += list(np.eye(band_ms2.shape[1]))
+    best, best_periodicity = candidates[0], -1.0
+    for axis in candidates:
+        projected = np.where(use, band_ms2 @ axis, 0.0)
+        _, periodicity = estimate_period_s(envelope(projected, fs_hz), fs_hz, use)
+        if periodicity > best_periodicity + 0.02:
+            best, best_periodicity = axis, periodicity
+    reference = gravity_ms2 if gravity_norm > 1.0 else np.ones(best.size)
+    return -best if float(np.dot(best, reference)) < 0 else best
 
 
 def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None = None) -> PreparedScg | None:
@@ -119,12 +137,14 @@ def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None
     band = bandpass(centred if axis is None else (axis @ centred)[None, :], fs_in, SCG_LOW_HZ, SCG_HIGH_HZ)
     factor = max(1, round(fs_in / 100.0)) if fs_in > DECIMATE_ABOVE_HZ else 1
     band, valid = np.ascontiguousarray(band[:, ::factor].T), valid[::factor]
+    fs_hz = fs_in / factor
+    moving = motion_mask(band, fs_hz, slow, fs_in / max(1, round(fs_in / SLOW_FS_HZ)))
     if axis is None:
-        axis = cardiac_axis(band, np.median(slow, axis=0), valid)
+        axis = cardiac_axis(band, np.median(slow, axis=0), valid & ~moving, fs_hz)
         scg_ms2 = band @ axis
     else:
         scg_ms2 = band[:, 0]
-    return PreparedScg(float(grid_t_ms[0]), fs_in / factor, scg_ms2, band, valid, slow, axis)
+    return PreparedScg(float(grid_t_ms[0]), fs_hz, scg_ms2, band, valid, slow, axis, moving)
 
 
 def slow_acceleration(t_ms: np.ndarray, accel_ms2: np.ndarray) -> np.ndarray:

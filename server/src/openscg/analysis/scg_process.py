@@ -14,7 +14,7 @@ from openscg.analysis.scg_beats import detect_beats
 from openscg.analysis.scg_breathing import respiratory_rate_bpm
 from openscg.analysis.scg_clean import SLOW_FS_HZ, PreparedScg, prepare_scg
 from openscg.analysis.scg_hrv import hrv_time_domain
-from openscg.analysis.scg_quality import motion_mask, window_quality
+from openscg.analysis.scg_quality import window_quality
 from openscg.analysis.scg_rate import normal_intervals, window_heart_rate_bpm
 from openscg.analysis.scg_resample import mean_rate_hz
 
@@ -105,8 +105,7 @@ def analyze_recording(t_ms: np.ndarray, accel_ms2: np.ndarray) -> dict:
     prep = prepare_scg(t_ms, accel_ms2) if accel_ms2.shape[1:] == (3,) else None
     if prep is None:
         return empty_result(duration_s, mean_rate_hz(t_ms), ends_ms)
-    moving = motion_mask(prep.band_ms2, prep.fs_hz, prep.slow_ms2, SLOW_FS_HZ)
-    usable = prep.valid & ~moving
+    moving, usable = prep.moving, prep.usable
     positions, scores, periodicity = detect_in_blocks(prep.scg_ms2, prep.fs_hz, usable)
     beat_t_ms = prep.t0_ms + positions * 1000.0 / prep.fs_hz
     ibi_ms, ok_ibi = normal_intervals(beat_t_ms)
