@@ -140,6 +140,42 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await phone.getByTestId('review').waitFor({ timeout: 30_000 });
     expect(await testIdNumber(phone, 'samples-acked')).toBe(before + after);
     expect(await storedSamples(env.apiUrl, link)).toBe(before + after);
+
+    // The phone remembers it; deleting it there erases it on the server too.
+    await phone.getByRole('button', { name: 'New recording' }).click();
+    const recent = phone.getByRole('region', { name: 'Recent recordings on this phone' });
+    await recent.waitFor();
+    phone.once('dialog', (d) => void d.accept());
+    await recent.getByRole('button', { name: 'Delete' }).first().click();
+    await until(
+      () => storedSamples(env.apiUrl, link).then(String, (e: Error) => e.message),
+      (v) => v.includes('404'),
+    );
     await context.close();
+  });
+
+  it('on a desktop without a motion sensor, says so and offers the example recording', async (ctx) => {
+    const page = await (await viewerContext(browser)).newPage();
+    await page.goto(env.appUrl);
+    await page.getByRole('heading', { name: 'No motion sensor found on this device' }).waitFor();
+    await page.getByRole('button', { name: 'Watch an example recording' }).first().click();
+    const outcome = await Promise.race([
+      page.waitForURL(/\/view\//, { timeout: 20_000 }).then(() => 'viewer', () => 'timeout'),
+      page
+        .getByText('The example is not available on this server.')
+        .waitFor({ timeout: 20_000 })
+        .then(() => 'missing', () => 'timeout'),
+    ]);
+    if (outcome === 'missing') {
+      console.warn('skipping the demo check: this server has no POST /api/v1/demo yet');
+      await page.context().close();
+      ctx.skip();
+    }
+    await until(() => testIdText(page, 'connection-status'), (s) => s === 'live', 30_000);
+    const first = await until(() => testIdNumber(page, 'samples-received'), (n) => n > 0);
+    await until(() => testIdNumber(page, 'samples-received'), (n) => n > first + 100);
+    await new Promise((r) => setTimeout(r, 8000));
+    await screenshot(page, 'viewer-demo');
+    await page.context().close();
   });
 });
