@@ -18,12 +18,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openscg import __version__
 from openscg.context import Context
 from openscg.db import make_engine, migrate
+from openscg.demo_patient import router as demo_router
 from openscg.errors import OpenSCGError, RateLimited
 from openscg.live.broker import make_broker
 from openscg.live.hub import Hub
 from openscg.live.routes import router as live_router
 from openscg.metrics import Metrics
 from openscg.ratelimit import RateLimiter
+from openscg.sessions.analysis_route import router as analysis_router
 from openscg.sessions.routes import router as sessions_router
 from openscg.sessions.store import SessionStore
 from openscg.settings import Settings
@@ -57,6 +59,9 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            for task in list(app.state.ctx.background):
+                task.cancel()
+            await asyncio.gather(*app.state.ctx.background, return_exceptions=True)
             await broker.close()
             await asyncio.to_thread(store.close)
 
@@ -75,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=600,
     )
     app.include_router(sessions_router)
+    app.include_router(analysis_router)
+    app.include_router(demo_router)
     app.include_router(live_router)
     _add_service_routes(app)
     _add_error_handlers(app)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from openscg.live.broker import Broker
 from openscg.live.hub import Hub
@@ -20,3 +21,4 @@ class Context:
     hub: Hub
     metrics: Metrics
     create_limiter: RateLimiter
+    background: set[asyncio.Task[object]] = field(default_factory=set)  # e.g. demo patients

@@ -60,3 +60,9 @@ class StorageUnavailable(OpenSCGError):
     """The database did not accept a write or a read; nothing was acknowledged."""
 
     status, close_code = 503, 1011
+
+
+class ServiceBusy(OpenSCGError):
+    """A capacity limit of this server (not of the client) was reached; try again later."""
+
+    status, close_code = 503, 1013

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     viewer_send_buffer_bytes: int = Field(
         64 * 1024, ge=4096, description="Kernel send buffer of a viewer's socket: what a stalled viewer may hold."
     )
+    analysis_interval_s: float = Field(
+        1.0, ge=0, description="Seconds between live analysis messages per session (0 turns live analysis off)."
+    )
+    demo_recording: str = Field(
+        "mscardio_subject_0001.csv.gz", description="Bundled recording the demo patient replays (openscg/demo)."
+    )
+    demo_duration_s: float = Field(600.0, gt=0, description="How long a demo patient streams before ending.")
+    max_demo_patients: int = Field(5, ge=0, description="Demo patients running at once (0 disables the demo).")
     watch_default_window_s: float = Field(
         30.0, ge=0, description="Without `since`, a viewer starts at the batch covering this many seconds."
     )

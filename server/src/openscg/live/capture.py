@@ -13,10 +13,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from openscg.context import Context
 from openscg.errors import OpenSCGError, SessionGone, StorageUnavailable, Unauthorized
+from openscg.live.analysis_feed import AnalysisFeed
 from openscg.live.broker import Event
 from openscg.live.outbox import Outbox
 from openscg.live.socket import (
@@ -69,11 +70,13 @@ class CaptureState:
     last_t_ms: float | None
     status: str
     bad_messages: int = 0
+    feed: AnalysisFeed | None = None
 
 
 async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
     await ws.accept()
     member: CaptureMember | None = None
+    state: CaptureState | None = None
     ctx.metrics.connections.labels("patient").inc()
     try:
         hello = await receive_hello(ws, ctx)
@@ -86,18 +89,23 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
         await ws.send_text(dumps({"type": "ready", "nextSeq": state.next_seq}))
         await ctx.hub.publish_status(session_id, state.status, presence)
         log.info("capture ready", extra={"session_id": session_id, "seq": state.next_seq})
+        if ctx.settings.analysis_interval_s > 0:
+            state.feed = AnalysisFeed(session_id, ctx, ctx.settings.analysis_interval_s)
+            await state.feed.start(state.last_t_ms)
         await _run(ws, session_id, ctx, state, member)
     except CloseSocket as close:
         await close_socket(ws, ctx, close.code, close.reason)
     except OpenSCGError as error:
         await close_socket(ws, ctx, error.close_code, error.detail)
-    except Disconnected:
+    except (Disconnected, WebSocketDisconnect):  # the client left, also in the middle of a send
         pass
     except Exception:
         log.exception("capture socket failed", extra={"session_id": session_id})
         await close_socket(ws, ctx, 1011, "internal error")
     finally:
         ctx.metrics.connections.labels("patient").dec()
+        if state is not None and state.feed is not None:
+            await state.feed.stop()
         if member is not None:
             await _leave(session_id, member, ctx)
 
@@ -207,6 +215,8 @@ async def _on_samples(
     ctx.metrics.acks.inc()
     ctx.metrics.batches.inc()
     ctx.metrics.samples.inc(len(message.samples))
+    if state.feed is not None:
+        state.feed.push(message.samples)
     await ctx.hub.publish(session_id, Event("samples", seq=seq, text=samples_frame(seq, message.samples)))
     if state.status == "created":
         state.status = "live"

@@ -65,11 +65,18 @@ def _created(ctx: Context, meta: dict[str, Any], patient_token: str, viewer_toke
 async def create_session(request: Request, body: CreateSession | None = None) -> JSONResponse:
     ctx = _ctx(request)
     ctx.create_limiter.check(client_address(request))
-    patient_token, viewer_token = new_token(), new_token()
     device = body.device.model_dump(exclude_none=True) if body and body.device else None
-    new = NewSession(body.label if body else None, device, hash_token(patient_token), hash_token(viewer_token))
-    row = await ctx.store.create(new)
+    row, patient_token, viewer_token = await open_session(ctx, body.label if body else None, device)
     return _created(ctx, await _metadata(ctx, row), patient_token, viewer_token)
+
+
+async def open_session(
+    ctx: Context, label: str | None, device: dict[str, Any] | None
+) -> tuple[dict[str, Any], str, str]:
+    """Create a session; return its row and its two secrets (which exist nowhere else from here on)."""
+    patient_token, viewer_token = new_token(), new_token()
+    new = NewSession(label, device, hash_token(patient_token), hash_token(viewer_token))
+    return await ctx.store.create(new), patient_token, viewer_token
 
 
 @router.post("/import", status_code=201, summary="Import a recording document as an ended session")
