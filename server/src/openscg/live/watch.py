@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from openscg.context import Context
 from openscg.errors import OpenSCGError
@@ -93,7 +93,7 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
         await close_socket(ws, ctx, close.code, close.reason)
     except OpenSCGError as error:
         await close_socket(ws, ctx, error.close_code, error.detail)
-    except Disconnected:
+    except (Disconnected, WebSocketDisconnect):  # the client left, also in the middle of a send
         pass
     except Exception:
         log.exception("watch socket failed", extra={"session_id": session_id})
