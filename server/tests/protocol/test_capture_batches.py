@@ -65,6 +65,7 @@ async def test_a_resent_batch_is_acked_again_and_not_stored_twice(live_server):
     phone, ready = await open_capture(live_server, session)  # a resend after a reconnect
     assert ready["nextSeq"] == 1
     assert await send_batch(phone, 0, sent) == {"type": "ack", "seq": 0}
+    assert await send_batch(phone, 0, samples(3, start=500)) == {"type": "ack", "seq": 0}  # stored one wins
     meta = metadata(live_server, session)
     assert (meta["batchCount"], meta["sampleCount"]) == (1, 10)
     assert stored_samples(live_server, session) == sent

@@ -126,6 +126,14 @@ def test_csv_export_has_the_header_and_exact_values(live_server):
         assert [[float(v) for v in row] for row in rows[1:]] == [[float(v) for v in s] for s in AWKWARD]
 
 
+def test_document_of_a_session_without_samples(live_server):
+    session = new_session(live_server)
+    document = _document(live_server, session)
+    assert (document["format"], document["version"], document["samples"]) == ("openscg", "1.0", [])
+    assert document["startedAt"] is None and document["endedAt"] is None and document["samplingRateHz"] is None
+    assert document["createdAt"] == session["createdAt"]
+
+
 def test_csv_of_a_session_without_samples_is_the_header_alone(live_server):
     session = new_session(live_server)
     response = api(live_server, "GET", session_path(session, "/data?format=csv"), session["viewerToken"])

@@ -49,6 +49,7 @@ async def _seqs(ws, count: int) -> list[int]:
     while len(seqs) < count:
         message = await _next(ws, "samples", "status")
         if message["type"] == "samples":
+            assert set(message) == {"type", "seq", "samples"}
             assert message["samples"] == samples(10, start=message["seq"] * 10)
             seqs.append(message["seq"])
     return seqs
@@ -241,6 +242,9 @@ async def test_watching_an_ended_session_replays_everything_then_status_ended_an
         assert [m["seq"] for m in messages[1:-1]] == list(range(12))
         assert messages[-1] == _status("ended", False, 1)
         assert code == 1000
+    viewer, _ = await open_watch(live_server, session, since=9)
+    messages, code = await messages_until_close(viewer)
+    assert [m["seq"] for m in messages if m["type"] == "samples"] == [9, 10, 11] and code == 1000
 
 
 async def test_a_session_ending_while_watched_sends_the_rest_then_ended_and_1000(live_server):
@@ -253,3 +257,19 @@ async def test_a_session_ending_while_watched_sends_the_rest_then_ended_and_1000
     assert [m["seq"] for m in messages if m["type"] == "samples"] == list(range(20))
     assert [m for m in messages if m["type"] != "analysis"][-1]["status"] == "ended"
     assert code == 1000
+
+
+async def test_viewers_joining_mid_stream_get_every_batch_once_in_order(live_server):
+    session = new_session(live_server)
+    phone, _ = await open_capture(live_server, session)
+    viewers = []
+    for seq in range(120):
+        if seq in (0, 17, 55, 90):  # join while batches are being stored and published
+            viewers.append((await open_watch(live_server, session, since=0))[0])
+        assert await send_batch(phone, seq, samples(10, start=seq * 10)) == {"type": "ack", "seq": seq}
+    await send_json(phone, {"type": "end"})
+    for viewer in viewers:
+        messages, code = await messages_until_close(viewer)
+        got = [m for m in messages if m["type"] == "samples"]
+        assert [m["seq"] for m in got] == list(range(120)) and code == 1000
+        assert all(m["samples"] == samples(10, start=m["seq"] * 10) for m in got)
