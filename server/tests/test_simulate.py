@@ -18,6 +18,7 @@ import pytest
 from openscg.recordings import Recording, bundled_recordings, load_bundled
 from openscg.simulate import PhoneError, PhoneReport, loop_period_ms, plan_batches, run_virtual_phone
 from openscg.synthetic import synthesize_scg
+from tests.server_process import free_port
 from tests.wire import auth, create_session
 
 T0_MS = 1_764_000_000_000.0
@@ -193,6 +194,27 @@ async def test_the_phone_stops_quietly_when_the_session_is_ended_elsewhere(live_
     assert httpx.post(url, headers=auth(created["patientToken"]), timeout=10).status_code == 200
     report = await asyncio.wait_for(phone, 15)
     assert report.ended and 0 < report.samples_acked < 3000
+
+
+async def test_a_newer_phone_takes_over_and_the_older_one_stops(live_server):
+    session = create_session(live_server)
+    join = {"session_id": session["sessionId"], "patient_token": session["patientToken"]}
+    older = asyncio.create_task(run_virtual_phone(live_server.base_url, synthetic(30.0), **join))
+    await asyncio.sleep(0.5)
+    stop = asyncio.Event()
+    stop.set()  # the newer phone connects, sends nothing and leaves the session open
+    newer = await run_virtual_phone(live_server.base_url, synthetic(1.0), end=False, stop=stop, **join)
+    with pytest.raises(PhoneError, match="took over"):
+        await asyncio.wait_for(older, 15)
+    assert newer.resumed_from[0] > 0 and not newer.ended
+
+
+async def test_no_server_means_a_bounded_wait_then_an_error():
+    dead = f"http://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    with pytest.raises(PhoneError, match="no progress"):
+        await run_virtual_phone(dead, synthetic(1.0), session_id="s", patient_token="t", max_offline_s=1.0)
+    assert time.monotonic() - started < 5.0
 
 
 def test_cli_prints_the_viewer_link_then_streams_and_ends(live_server):

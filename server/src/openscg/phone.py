@@ -27,11 +27,13 @@ logger = logging.getLogger(__name__)
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 0.2, 5.0
 REPLY_TIMEOUT_S = 10.0  # for `ready` after hello and `ended` after end
 ACK_TIMEOUT_S = 30.0  # unacked batches and a silent server this long: reconnect
-FATAL_CLOSE_CODES = {
+FATAL_CLOSE_CODES = {  # resending the same thing cannot help
+    4400: "the server saw a protocol violation",
     4401: "the server refused the patient token",
     4404: "no such session",
     4409: "another phone took over this session",
     4410: "the session has ended or was deleted",
+    4413: "a message was over the server's size limit",
 }
 
 
@@ -103,35 +105,44 @@ class VirtualPhone:
                 self.producer.cancel()
 
     async def _connect_loop(self) -> None:
+        """Connect until done. The backoff restarts only after progress (an ack), so a server that accepts
+        and drops at once is not hammered; no ack for `max_offline_s` ends the run with PhoneError."""
+        backoff_s, stalled_since = BACKOFF_FIRST_S, time.monotonic()
+        while True:
+            acked_before = self.report.batches_acked
+            try:
+                await self._connect_once()
+                return
+            except _Reconnect as exc:
+                logger.info("reconnecting: %s", exc, extra={"session_id": self.report.session_id})
+            if self.report.batches_acked > acked_before:
+                backoff_s, stalled_since = BACKOFF_FIRST_S, time.monotonic()
+            if time.monotonic() - stalled_since > self.max_offline_s:
+                raise PhoneError(f"no progress for {self.max_offline_s:g} s with {self.ws_url}", self.report)
+            await asyncio.sleep(backoff_s * random.uniform(0.8, 1.2))
+            backoff_s = min(2 * backoff_s, BACKOFF_MAX_S)
+
+    async def _connect_once(self) -> None:
+        """One connection from hello to the end; raise _Reconnect when trying again makes sense."""
         from websockets.asyncio.client import connect
         from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-        backoff_s, offline_since = BACKOFF_FIRST_S, None
-        while True:
-            try:
-                async with connect(self.ws_url, open_timeout=REPLY_TIMEOUT_S, close_timeout=2.0) as ws:
-                    next_seq = await self._handshake(ws)
-                    backoff_s, offline_since = BACKOFF_FIRST_S, None
-                    await self._converse(ws, next_seq)
-                    return
-            except ConnectionClosed as exc:
-                code = exc.rcvd.code if exc.rcvd else None
-                if code == 4410:
-                    return self._ended_by_server(f"closed with {code}")
-                if code in FATAL_CLOSE_CODES:
-                    raise PhoneError(f"{FATAL_CLOSE_CODES[code]} (close code {code})", self.report) from None
-                logger.info("connection lost (%s); reconnecting", code, extra={"session_id": self.report.session_id})
-            except InvalidStatus as exc:
-                if exc.response.status_code in (401, 403, 404):
-                    raise PhoneError(f"the server refused the socket: {exc}", self.report) from None
-                logger.info("cannot connect: %s", exc)
-            except (OSError, TimeoutError, InvalidHandshake, _Reconnect) as exc:
-                logger.info("cannot connect or connection reset: %s", exc)
-            offline_since = offline_since or time.monotonic()
-            if time.monotonic() - offline_since > self.max_offline_s:
-                raise PhoneError(f"no server for {self.max_offline_s:g} s at {self.ws_url}", self.report)
-            await asyncio.sleep(backoff_s * random.uniform(0.8, 1.2))
-            backoff_s = min(2 * backoff_s, BACKOFF_MAX_S)
+        try:
+            async with connect(self.ws_url, open_timeout=REPLY_TIMEOUT_S, close_timeout=2.0) as ws:
+                await self._converse(ws, await self._handshake(ws))
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd else None
+            if code == 4410:
+                return self._ended_by_server(f"closed with {code}")
+            if code in FATAL_CLOSE_CODES:
+                raise PhoneError(f"{FATAL_CLOSE_CODES[code]} (close code {code})", self.report) from None
+            raise _Reconnect(f"connection closed ({code})") from None
+        except InvalidStatus as exc:
+            if exc.response.status_code in (401, 403, 404):
+                raise PhoneError(f"the server refused the socket: {exc}", self.report) from None
+            raise _Reconnect(str(exc)) from None
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            raise _Reconnect(f"cannot connect: {exc!r}") from None
 
     def _ended_by_server(self, how: str) -> None:
         if not self.ending:

@@ -179,7 +179,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", default=DEFAULT_SERVER_URL, help="server base URL (default: %(default)s)")
     parser.add_argument("--session", metavar="ID", help="join this existing session instead of creating one")
     parser.add_argument("--token", metavar="PATIENT_TOKEN", help="the patient token of --session")
-    parser.add_argument("--speed", type=float, default=1.0, help="playback speed factor (default: real time)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="playback speed factor (default: real time; above 1, timestamps run ahead of the clock)",
+    )
     parser.add_argument("--loop", action="store_true", help="repeat the recording until Ctrl-C / --duration-s")
     parser.add_argument("--duration-s", type=float, help="stop after this many seconds of recording time")
     parser.add_argument("--batch-ms", type=float, default=100.0, help="batch window in ms (default 100)")
@@ -215,7 +220,7 @@ def _choose_recording(args: argparse.Namespace) -> Recording:
     if args.synthetic:
         from openscg.synthetic import synthesize_scg
 
-        length_s = args.duration_s if args.duration_s and not args.loop else 60.0
+        length_s = args.duration_s if args.duration_s and not args.loop else 300.0  # few loop seams
         t_ms, accel_ms2, beat_t_ms = synthesize_scg(length_s, args.heart_rate_bpm)
         source = f"synthetic SCG at {args.heart_rate_bpm:g} bpm"
         return Recording(t_ms, accel_ms2, source, None, {"beat_t_ms": beat_t_ms})
