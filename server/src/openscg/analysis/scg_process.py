@@ -26,7 +26,7 @@ HOP_S = 10.0
 def clean_input(t_ms: np.ndarray, accel_ms2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Finite rows with strictly increasing time only, as float arrays (t (n,), accel (n, 3))."""
     t_ms = np.asarray(t_ms, dtype=float).reshape(-1)
-    accel_ms2 = np.asarray(accel_ms2, dtype=float).reshape(t_ms.size, -1)
+    accel_ms2 = np.asarray(accel_ms2, dtype=float).reshape(t_ms.size, 3)
     keep = np.isfinite(t_ms) & np.all(np.isfinite(accel_ms2), axis=1)
     t_ms, accel_ms2 = t_ms[keep], accel_ms2[keep]
     if t_ms.size > 1:
@@ -53,7 +53,7 @@ def detect_in_blocks(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray):
         scores.append(track.scores[keep])
         periodicity.append(np.full(np.count_nonzero(keep), track.periodicity))
     pos_all, scores_all, period_all = (np.concatenate(v) for v in (positions, scores, periodicity))
-    distinct = np.concatenate(([True], np.diff(pos_all) > 0.25 * fs_hz))
+    distinct = np.concatenate(([True], np.diff(pos_all) > 0.25 * fs_hz))[: pos_all.size]
     return pos_all[distinct], scores_all[distinct], period_all[distinct]
 
 
