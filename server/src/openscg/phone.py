@@ -1,8 +1,8 @@
 """The phone side of the capture WebSocket (PROTOCOL.md): hello → ready{nextSeq}, numbered batches kept
 until acked, reconnect with backoff and resend from `nextSeq`, `end`.
 
-Transport only: what to send and when is decided by the caller (see `openscg.simulate`). Used by the virtual
-phone and the benchmarks; the browser's twin is client/lib/capture-socket.ts.
+Transport only: what to send and when is decided by the caller (`openscg.simulate`, used by the command line
+and the server's demo); the browser's twin is client/lib/capture-socket.ts.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ class VirtualPhone:
         self.more, self.settled = asyncio.Event(), asyncio.Event()  # new batch queued; all produced and acked
         self.producer: asyncio.Task[None] | None = None
         self.start_producer: Callable[[], asyncio.Task[None]] = lambda: asyncio.create_task(asyncio.sleep(0))
+        self.stop: asyncio.Event | None = None
 
     async def run(
         self,
@@ -96,6 +97,7 @@ class VirtualPhone:
         stop: asyncio.Event | None,
     ) -> None:
         self.start_producer = lambda: asyncio.create_task(self._produce(plan, rebase, speed, stop))
+        self.stop = stop
         try:
             await self._connect_loop()
             if self.producer is not None and not self.report.ended:
@@ -115,6 +117,8 @@ class VirtualPhone:
                 return
             except _Reconnect as exc:
                 logger.info("reconnecting: %s", exc, extra={"session_id": self.report.session_id})
+            if self.stop is not None and self.stop.is_set() and not self.pending:
+                return  # stopped with nothing left to deliver: no reason to wait for a server
             if self.report.batches_acked > acked_before:
                 backoff_s, stalled_since = BACKOFF_FIRST_S, time.monotonic()
             if time.monotonic() - stalled_since > self.max_offline_s:
@@ -152,12 +156,11 @@ class VirtualPhone:
     async def _handshake(self, ws: ClientConnection) -> int:
         await ws.send(orjson.dumps({"type": "hello", "token": self.token, "device": self.device}).decode())
         reply = orjson.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-        next_seq = reply.get("nextSeq") if isinstance(reply, dict) else None
-        if reply.get("type") != "ready" or type(next_seq) is not int:
+        if not isinstance(reply, dict) or reply.get("type") != "ready" or type(reply.get("nextSeq")) is not int:
             raise PhoneError(f"unexpected answer to hello: {reply!r}", self.report)
-        self.report.resumed_from.append(next_seq)
+        self.report.resumed_from.append(reply["nextSeq"])
         self.report.reconnects = len(self.report.resumed_from) - 1
-        return next_seq
+        return int(reply["nextSeq"])
 
     def _resume(self, next_seq: int) -> None:
         """Batches below the server's `nextSeq` are stored: forget them. The first `ready` numbers ours."""

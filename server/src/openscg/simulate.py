@@ -122,9 +122,10 @@ async def run_virtual_phone(
     progress_interval_s: float = 2.0,
     max_offline_s: float = 60.0,
 ) -> PhoneReport:
-    """Stream `recording` into a session like a phone; return what happened. Raise PhoneError (carrying the
-    report) when the session cannot go on: wrong token, session ended or deleted elsewhere, superseded by
-    another phone, server unreachable for `max_offline_s`, or a batch the server refuses.
+    """Stream `recording` into a session like a phone; return what happened (`ended` is also set when the
+    session was ended elsewhere, which stops the phone quietly). Raise PhoneError (carrying the report) when
+    the session cannot go on: wrong token, session deleted, superseded by another phone, no ack for
+    `max_offline_s`, or a batch the server refuses. ApiError when the session cannot be created.
 
     `speed`: recording seconds per wall second; `duration_s`: stop after that much recording time (with
     `loop`, the total across passes); `stop`: set it to finish early — pending batches are still delivered.
@@ -138,7 +139,7 @@ async def run_virtual_phone(
     report = PhoneReport()
     capture_path = None
     if session_id is None:
-        created = await _create_session(server_url, device, f"simulated: {recording.source}")
+        created = await _create_session(server_url, device, f"simulated: {Path(recording.source).name}")
         session_id, patient_token = created["sessionId"], created["patientToken"]
         capture_path = created.get("captureUrl")
         report.viewer_token = created.get("viewerToken")
