@@ -94,15 +94,15 @@ export const motion = {
     }, n),
 };
 
-/** Open the patient page, tap Start, skip the countdown; resolves with the share link once capturing. */
-export async function startRecording(page: Page, appUrl: string): Promise<string> {
+/** Open the patient page, tap Start, skip (or sit through) the countdown; resolves with the share link. */
+export async function startRecording(page: Page, appUrl: string, sitThroughCountdown = false): Promise<string> {
   await page.goto(appUrl);
   await page.getByTestId('start').click();
   const link = page.getByTestId('share-link').first();
   await link.waitFor();
   const href = await link.getAttribute('href');
-  await page.getByRole('button', { name: 'Start now' }).click();
-  await page.getByRole('heading', { name: 'Recording', exact: true }).waitFor();
+  if (!sitThroughCountdown) await page.getByRole('button', { name: 'Start now' }).click();
+  await page.getByRole('heading', { name: 'Recording', exact: true }).waitFor({ timeout: 15_000 });
   if (!href) throw new Error('share link without href');
   return href;
 }

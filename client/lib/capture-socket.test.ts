@@ -178,6 +178,7 @@ describe('CaptureSocket', () => {
     await settle(20_000);
     expect(capture.snapshot.connection).toBe('superseded');
     expect(server.sockets).toHaveLength(1);
+    await capture.finish(); // resolves: there is nothing left this tab can do
     capture.dispose();
   });
 });

@@ -3,6 +3,7 @@
  * server acknowledges it, reconnects with jittered exponential backoff and resends from the server's `nextSeq`.
  * Ending waits until every batch is acknowledged, so Stop leaves no sample behind.
  */
+import { Backoff } from './backoff';
 import type { Batch } from './batcher';
 import type { PhoneStore } from './phone-store';
 import {
@@ -74,7 +75,7 @@ export class CaptureSocket {
   private sentAt = new Map<number, number>();
   /** The next seq to write on this connection; null until the server said `ready`. */
   private nextToSend: number | null = null;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private readyTimer: ReturnType<typeof setTimeout> | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
@@ -91,7 +92,9 @@ export class CaptureSocket {
     error: null,
   };
 
-  constructor(private readonly opts: CaptureSocketOptions) {}
+  constructor(private readonly opts: CaptureSocketOptions) {
+    this.backoff = new Backoff(opts.initialBackoffMs, opts.maxBackoffMs);
+  }
 
   get snapshot(): CaptureState {
     return this.state;
@@ -113,11 +116,14 @@ export class CaptureSocket {
     this.pump();
   }
 
-  /** Resolve once every batch is acknowledged and the server has ended the session. */
+  /**
+   * Resolve once every batch is acknowledged and the server has ended the session — or once that can no
+   * longer happen (the server refused the recording, or another tab took it over).
+   */
   finish(): Promise<void> {
     this.ending = true;
     const done = new Promise<void>((resolve) => {
-      if (this.state.connection === 'ended') resolve();
+      if (this.isTerminal()) resolve();
       else this.endedWaiters.push(resolve);
     });
     this.maybeSendEnd();
@@ -136,7 +142,7 @@ export class CaptureSocket {
       this.update({ connection: 'offline', retryInMs: null });
     } else {
       this.clearRetry();
-      this.attempt = 0;
+      this.backoff.reset();
       this.connect();
     }
   }
@@ -161,7 +167,7 @@ export class CaptureSocket {
       this.update({ connection: 'offline' });
       return;
     }
-    this.update({ connection: this.attempt === 0 ? 'connecting' : 'reconnecting', retryInMs: null });
+    this.update({ connection: this.backoff.attempts === 0 ? 'connecting' : 'reconnecting', retryInMs: null });
     const open = this.opts.openSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
     let ws: WebSocketLike;
     try {
@@ -213,7 +219,7 @@ export class CaptureSocket {
     if (this.readyTimer) clearTimeout(this.readyTimer);
     this.forgetBelow(nextSeq);
     this.nextToSend = nextSeq;
-    this.attempt = 0;
+    this.backoff.reset();
     this.update({ connection: 'open', error: null });
     this.pump();
     this.maybeSendEnd();
@@ -253,6 +259,10 @@ export class CaptureSocket {
     void this.opts.store.markEnded(this.opts.sessionId, new Date().toISOString());
     this.clearRetry();
     if (this.watchdog) clearInterval(this.watchdog);
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
     for (const resolve of this.endedWaiters.splice(0)) resolve();
   }
 
@@ -302,10 +312,12 @@ export class CaptureSocket {
     if (this.disposed || this.state.connection === 'ended') return;
     if (code === CloseCode.superseded) {
       this.update({ connection: 'superseded', error: 'This recording continues in another window or tab.' });
+      this.releaseWaiters();
     } else if (code === CloseCode.gone || (code === CloseCode.normal && this.ending)) {
       this.onEnded();
     } else if (code === CloseCode.unauthorized || code === CloseCode.notFound) {
       this.update({ connection: 'failed', error: reason || 'The server does not know this recording.' });
+      this.releaseWaiters();
     } else if (!this.online) {
       this.update({ connection: 'offline' });
     } else {
@@ -314,11 +326,8 @@ export class CaptureSocket {
   }
 
   private scheduleReconnect(): void {
-    const initial = this.opts.initialBackoffMs ?? 500;
-    const max = this.opts.maxBackoffMs ?? 10_000;
-    const delay = Math.min(max, initial * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
-    this.attempt += 1;
-    this.update({ connection: 'reconnecting', retryInMs: Math.round(delay) });
+    const delay = this.backoff.next();
+    this.update({ connection: 'reconnecting', retryInMs: delay });
     this.clearRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

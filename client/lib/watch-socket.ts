@@ -3,6 +3,7 @@
  * batch arrives exactly once and in order, and after any drop reconnects with `since` = last seq + 1, so the
  * chart never has a hole.
  */
+import { Backoff } from './backoff';
 import type { WebSocketLike } from './capture-socket';
 import {
   CloseCode,
@@ -40,13 +41,15 @@ export class WatchSocket {
   private ws: WebSocketLike | null = null;
   /** The last seq received; -1 before the first batch. */
   private lastSeq = -1;
-  private attempt = 0;
+  private readonly backoff: Backoff;
   private ended = false;
   private disposed = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly opts: WatchSocketOptions) {}
+  constructor(private readonly opts: WatchSocketOptions) {
+    this.backoff = new Backoff(opts.initialBackoffMs, opts.maxBackoffMs);
+  }
 
   get lastSeqReceived(): number {
     return this.lastSeq;
@@ -70,7 +73,7 @@ export class WatchSocket {
 
   private connect(): void {
     if (this.disposed || this.ws) return;
-    this.opts.onConnection?.(this.attempt === 0 ? 'connecting' : 'reconnecting', null);
+    this.opts.onConnection?.(this.backoff.attempts === 0 ? 'connecting' : 'reconnecting', null);
     const open = this.opts.openSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
     const ws = open(this.opts.url);
     this.ws = ws;
@@ -89,7 +92,7 @@ export class WatchSocket {
     if (!msg) return;
     switch (msg.type) {
       case 'ready':
-        this.attempt = 0;
+        this.backoff.reset();
         this.opts.onConnection?.('open', null);
         this.opts.onReady?.(msg.session);
         this.opts.onStatus?.(msg.session.status, msg.session.patientConnected, msg.session.viewers);
@@ -129,10 +132,7 @@ export class WatchSocket {
       this.opts.onConnection?.('closed', null);
       return;
     }
-    const initial = this.opts.initialBackoffMs ?? 500;
-    const max = this.opts.maxBackoffMs ?? 10_000;
-    const delay = Math.min(max, initial * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
-    this.attempt += 1;
+    const delay = this.backoff.next();
     this.opts.onConnection?.('reconnecting', null);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -1,18 +1,23 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /** A few seconds to put the phone in place and lie still before samples count. */
 export function Countdown({ seconds, onDone }: { seconds: number; onDone: () => void }) {
   const [left, setLeft] = useState(seconds);
+  // The parent re-renders several times a second; keep the latest callback without restarting the timer.
+  const done = useRef(onDone);
+  useEffect(() => {
+    done.current = onDone;
+  }, [onDone]);
   useEffect(() => {
     if (left <= 0) {
-      onDone();
+      done.current();
       return;
     }
     const t = setTimeout(() => setLeft(left - 1), 1000);
     return () => clearTimeout(t);
-  }, [left, onDone]);
+  }, [left]);
 
   return (
     <section className="card stack" aria-labelledby="countdown-title" aria-live="polite">

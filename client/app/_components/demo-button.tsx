@@ -1,13 +1,11 @@
 'use client';
 
-import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 
 import { ApiError, startDemo } from '@/lib/api';
 
 /** "Watch an example": the server starts a virtual patient replaying a real recording; we open its viewer. */
 export function DemoButton({ primary = false }: { primary?: boolean }) {
-  const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -16,7 +14,9 @@ export function DemoButton({ primary = false }: { primary?: boolean }) {
     setError(null);
     try {
       const demo = await startDemo();
-      router.push(`/view/${encodeURIComponent(demo.sessionId)}#${encodeURIComponent(demo.viewerToken)}`);
+      // A full page load, so the viewer reads its token from the fragment of a fresh URL.
+      const path = `/view/${encodeURIComponent(demo.sessionId)}#${encodeURIComponent(demo.viewerToken)}`;
+      window.location.href = new URL(path, window.location.origin).href;
     } catch (e) {
       setBusy(false);
       if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 501))

@@ -37,8 +37,11 @@ export function Recorder() {
   const [live, setLive] = useState<{ state: RecorderState; nowMs: number } | null>(null);
   const [active, setActive] = useState<PhoneRecorder | null>(null);
   const [stoppingSince, setStoppingSince] = useState<number | null>(null);
+  const [screenLock, setScreenLock] = useState<boolean | null>(null);
   const recorder = useRef<PhoneRecorder | null>(null);
   const ticker = useRef<ReturnType<typeof setInterval> | null>(null);
+  /** Set once this recording is on its way to the review, by Stop or because the server ended it. */
+  const finishing = useRef(false);
 
   const refreshList = useCallback(async () => setRecordings(await store.listRecordings()), [store]);
 
@@ -51,11 +54,30 @@ export function Recorder() {
     wakeLock.release();
   }, [wakeLock]);
 
+  /** Leave the recording screen for the review of `sessionId`, with the counters as stored on the phone. */
+  const toReview = useCallback(
+    async (sessionId: string) => {
+      detach();
+      const saved = await store.getRecording(sessionId);
+      if (saved) setRecord(saved);
+      await refreshList();
+      setPhase('review');
+    },
+    [detach, refreshList, store],
+  );
+
   /** Connect a recorder for `rec` (resending anything unsent) and mirror its counters 4 times a second. */
   const attach = useCallback(
     (rec: RecordingRecord) => {
       detach();
-      const r = new PhoneRecorder(rec, store, device(), () => undefined);
+      finishing.current = false;
+      const r = new PhoneRecorder(rec, store, device(), (s) => {
+        // Ended elsewhere (the server, another device): nothing more to record here.
+        if (s.capture.connection === 'ended' && !finishing.current) {
+          finishing.current = true;
+          void toReview(rec.sessionId);
+        }
+      });
       recorder.current = r;
       setActive(r);
       const publish = () => setLive({ state: r.snapshot, nowMs: Date.now() });
@@ -65,7 +87,7 @@ export function Recorder() {
       setRecord(rec);
       return r;
     },
-    [detach, store],
+    [detach, store, toReview],
   );
 
   useEffect(() => {
@@ -122,8 +144,8 @@ export function Recorder() {
     const r = recorder.current;
     if (!r) return;
     await r.startCapture();
-    void wakeLock.hold();
     setPhase('recording');
+    setScreenLock(await wakeLock.hold());
   };
 
   const resume = async () => {
@@ -134,14 +156,12 @@ export function Recorder() {
 
   const stop = async () => {
     const r = recorder.current;
-    if (!r || !record) return;
+    if (!r || !record || finishing.current) return;
+    finishing.current = true;
     setPhase('stopping');
     setStoppingSince(Date.now());
     await r.stop();
-    detach();
-    setRecord((await store.getRecording(record.sessionId)) ?? record);
-    await refreshList();
-    setPhase('review');
+    await toReview(record.sessionId);
   };
 
   const endNow = async () => {
@@ -195,6 +215,7 @@ export function Recorder() {
           startedAtMs={live.state.startedAtMs}
           stopping={phase === 'stopping'}
           stoppingSinceMs={stoppingSince}
+          screenLock={screenLock}
           onStop={() => void stop()}
           onContinue={() => void resume()}
           onEndNow={() => void endNow()}

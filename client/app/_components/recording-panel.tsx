@@ -17,6 +17,8 @@ interface Props {
   startedAtMs: number | null;
   stopping: boolean;
   stoppingSinceMs: number | null;
+  /** Whether the screen is kept awake (null: not asked yet). */
+  screenLock: boolean | null;
   onStop: () => void;
   onContinue: () => void;
   onEndNow: () => void;
@@ -106,6 +108,11 @@ export function RecordingPanel(props: Props) {
         <p className="notice warn small" role="alert">
           No motion data is arriving. This device may have no motion sensor, or the browser blocks it. Try a phone,
           and make sure motion access is allowed for this site.
+        </p>
+      )}
+      {state.capturing && props.screenLock === false && (
+        <p className="notice small">
+          This browser cannot keep the screen on by itself. Set the screen lock to “Never” for the recording.
         </p>
       )}
       {state.hidden && state.capturing && (

@@ -29,7 +29,8 @@ const REASON: Record<string, string> = {
 export function Vitals({ analysis, analysisAtMs, nowMs, durationS, samplingRateHz, receivedRef }: Props) {
   const fresh = analysis && analysisAtMs !== null && nowMs - analysisAtMs < STALE_MS ? analysis : null;
   const hr = fresh?.heartRateBpm ?? null;
-  const quality = fresh?.quality ?? null;
+  // While the server is still collecting its first window, its quality score is not a judgement yet.
+  const quality = fresh && fresh.qualityReason !== 'too_short' ? fresh.quality : null;
   return (
     <section className="stats" aria-label="Measurements">
       <div className="stat vital">
