@@ -15,6 +15,7 @@ import orjson
 
 NUMBER_TYPES = (int, float)
 SAMPLE_WIDTH = 4  # t_ms, ax, ay, az
+MAX_SEQ = 2**63 - 1  # the largest seq or since a database BIGINT holds; beyond it is bad_message
 
 
 class ProtocolError(Exception):
@@ -59,8 +60,9 @@ def _bad(detail: str) -> ProtocolError:
     return ProtocolError("bad_message", detail)
 
 
-def _is_int(value: object) -> bool:
-    return type(value) is int
+def _is_seq(value: object) -> bool:
+    """A batch number: a JSON integer ≥ 0 that a database BIGINT can hold."""
+    return type(value) is int and 0 <= value <= MAX_SEQ
 
 
 def parse_client_message(raw: str | bytes) -> ClientMessage:
@@ -74,8 +76,8 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
     kind = data.get("type")
     if kind == "samples":
         seq, samples = data.get("seq"), data.get("samples")
-        if not _is_int(seq) or seq < 0:
-            raise _bad("'seq' must be a non-negative integer")
+        if not _is_seq(seq):
+            raise _bad(f"'seq' must be an integer from 0 to {MAX_SEQ}")
         if not isinstance(samples, list):
             raise _bad("'samples' must be an array of [t_ms, ax, ay, az]")
         return SamplesMessage(seq=seq, samples=samples)
@@ -96,8 +98,8 @@ def _parse_hello(data: dict[str, Any]) -> Hello:
         raise _bad("'hello' needs a string 'token'")
     if device is not None and not isinstance(device, dict):
         raise _bad("'device' must be an object")
-    if since is not None and (not _is_int(since) or since < 0):
-        raise _bad("'since' must be a non-negative integer")
+    if since is not None and not _is_seq(since):
+        raise _bad(f"'since' must be an integer from 0 to {MAX_SEQ}")
     return Hello(token=token, device=device, since=since)
 
 

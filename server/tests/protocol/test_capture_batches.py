@@ -157,6 +157,8 @@ BAD_MESSAGES = {
     "seq-negative": '{"type": "samples", "seq": -1, "samples": [[1764000000100, 0, 0, 9.8]]}',
     "seq-fraction": '{"type": "samples", "seq": 1.5, "samples": [[1764000000100, 0, 0, 9.8]]}',
     "seq-boolean": '{"type": "samples", "seq": true, "samples": [[1764000000100, 0, 0, 9.8]]}',
+    "seq-beyond-bigint": '{"type": "samples", "seq": 9223372036854775808, "samples": [[1764000000100, 0, 0, 9.8]]}',
+    "seq-beyond-uint64": '{"type": "samples", "seq": 18446744073709551616, "samples": [[1764000000100, 0, 0, 9.8]]}',
     "seq-missing": '{"type": "samples", "samples": [[1764000000100, 0, 0, 9.8]]}',
     "samples-object": '{"type": "samples", "seq": 1, "samples": {"t": 1764000000100}}',
     "samples-string": '{"type": "samples", "seq": 1, "samples": "[]"}',

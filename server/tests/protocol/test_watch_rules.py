@@ -79,6 +79,8 @@ REFUSED = {
     "since-negative": ({"type": "hello", "token": "{viewer}", "since": -1}, 4400),
     "since-string": ({"type": "hello", "token": "{viewer}", "since": "3"}, 4400),
     "since-fraction": ({"type": "hello", "token": "{viewer}", "since": 1.5}, 4400),
+    "since-beyond-bigint": ({"type": "hello", "token": "{viewer}", "since": 2**63}, 4400),
+    "since-beyond-uint64": ({"type": "hello", "token": "{viewer}", "since": 2**64}, 4400),
 }
 
 
@@ -273,3 +275,15 @@ async def test_viewers_joining_mid_stream_get_every_batch_once_in_order(live_ser
         got = [m for m in messages if m["type"] == "samples"]
         assert [m["seq"] for m in got] == list(range(120)) and code == 1000
         assert all(m["samples"] == samples(10, start=m["seq"] * 10) for m in got)
+
+
+async def test_the_largest_since_waits_for_batches_that_never_come(live_server):
+    session = new_session(live_server)
+    phone, _ = await open_capture(live_server, session)
+    await stream(phone, 2)
+    viewer, _ = await open_watch(live_server, session, since=2**63 - 1)
+    await stream(phone, 1, first_seq=2)
+    await assert_open(viewer)
+    api(live_server, "POST", session_path(session, "/end"), session["patientToken"])
+    messages, code = await messages_until_close(viewer)
+    assert not [m for m in messages if m["type"] == "samples"] and code == 1000
