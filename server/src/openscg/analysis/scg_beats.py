@@ -19,7 +19,7 @@ from scipy import signal
 from openscg.analysis.scg_clean import envelope
 from openscg.analysis.scg_rate import estimate_period_s
 
-MIN_SCORE = 0.3  #: normalised correlation below which a candidate is not a beat
+MIN_SCORE = 0.2  #: whole-template normalised correlation below which a candidate is not a beat
 GOOD_FIT = 0.7  #: a previous template matching this well is kept (rebuilt) rather than learned afresh
 RELATIVE_MIN_SCORE = 0.65  #: …nor below this fraction of the block's median beat correlation
 LANCZOS_A = 3
@@ -49,8 +49,9 @@ class BeatTrack:
 
 
 def template_span(period_s: float, fs_hz: float) -> tuple[int, int]:
-    """Samples before and after the fiducial covered by the template: most of one beat, both complexes."""
-    pre_s = float(np.clip(0.3 * period_s, 0.12, 0.25))
+    """Samples before and after the fiducial covered by the template: about one beat, both complexes, and
+    far enough back to see a systolic complex if the fiducial first landed on a diastolic one."""
+    pre_s = float(np.clip(0.45 * period_s, 0.12, 0.5))
     post_s = float(np.clip(0.6 * period_s, 0.25, 0.5))
     return round(pre_s * fs_hz), round(post_s * fs_hz)
 
@@ -146,22 +147,70 @@ def learn_model(
         if rows.shape[0] >= 2:
             fresh, fresh_fit = refit(x, fs_hz, usable, np.median(rows, axis=0), pre, period_s, periodicity, 0.1)
             if fresh is not None and fresh_fit > fit:
-                fid = carry_fiducial(fresh.template, fresh.fid, previous, fs_hz) if previous else fresh.fid
+                fid = systolic_fiducial(fresh.template, fresh.fid, period_s, fs_hz)
+                fid = carry_fiducial(fresh.template, fid, previous, fs_hz) if previous else fid
                 model = replace(fresh, fid=fid, fid_offset=template_offset(fresh.template, fid))
     return model, periodicity
 
 
 def refit(x, fs_hz, usable, template, fid, period_s, periodicity, reach_s) -> tuple[BeatModel | None, float]:
     """Match `template`, rebuild it as the mean of the beats found, put the fiducial on its largest peak
-    within ±`reach_s` of `fid`. Returns the model and how well the old template fitted (median score)."""
+    within ±`reach_s` of `fid`. If the beats found alternate systolic/diastolic (`undouble`), keep the
+    systolic ones and the doubled period. Returns the model and how well `template` fitted (median score)."""
     _, score = match_template(x, template, fid)
     peaks = pick_beats(score, fs_hz, period_s, usable)
-    rows = segments(x, peaks, fid, template.size - fid)
+    if peaks.size < 2:
+        return None, -1.0
+    fit = float(np.median(score[peaks]))
+    pre, post = fid, template.size - fid
+    undoubled = undouble(peaks, fs_hz)
+    if undoubled is not None:
+        peaks, period_s = undoubled
+        pre, post = template_span(period_s, fs_hz)
+    rows = segments(x, peaks, pre, post)
     if rows.shape[0] < 2:
         return None, -1.0
-    new_template, new_fid = fiducial_template(rows, fid, fs_hz, reach_s)
+    new_template, new_fid = fiducial_template(rows, pre, fs_hz, reach_s)
     model = BeatModel(period_s, periodicity, new_template, new_fid, template_offset(new_template, new_fid))
-    return model, float(np.median(score[peaks]))
+    return model, fit
+
+
+def undouble(peaks: np.ndarray, fs_hz: float) -> tuple[np.ndarray, float] | None:
+    """Detect the classic doubling — both heart sounds taken as beats — from the intervals: they then fall in
+    two clearly separated groups (systole ≈0.3 s, constant; the rest of the cycle), about equally many,
+    alternating. Returns the beats that start a short interval (the systolic complexes) and the true period
+    in s, or None when the intervals do not look doubled (a missed beat gives a few long intervals, an
+    irregular rhythm a continuum)."""
+    ibi = np.diff(peaks).astype(float)
+    if ibi.size < 4:
+        return None
+    ordered = np.sort(ibi)
+    jumps = ordered[1:] / np.maximum(ordered[:-1], 1e-9)
+    k = int(np.argmax(jumps))
+    if jumps[k] < 1.4:
+        return None
+    short = ibi < np.sqrt(ordered[k] * ordered[k + 1])
+    alternating = float(np.mean(short[:-1] != short[1:]))
+    systole = ibi[short]
+    if not 0.3 <= short.mean() <= 0.7 or alternating < 0.7 or np.std(systole) > 0.15 * np.median(systole):
+        return None
+    period_samples = float(np.median(systole) + np.median(ibi[~short]))
+    return peaks[:-1][short], period_samples / fs_hz
+
+
+def systolic_fiducial(template: np.ndarray, fid: int, period_s: float, fs_hz: float) -> int:
+    """Move the fiducial to the systolic complex if it sits on the diastolic one. Systole (S1→S2, ~0.3 s)
+    is shorter than diastole at every resting rate, so a strong complex 0.08 s…0.42·period *before* the
+    fiducial means the fiducial is the second heart sound; the aortic-opening wave is then the largest peak
+    of that earlier complex."""
+    env = envelope(template, fs_hz, 0.05)
+    lo, hi = max(0, fid - round(0.42 * period_s * fs_hz)), fid - round(0.08 * fs_hz)
+    if hi <= lo:
+        return fid
+    earlier = lo + int(np.argmax(env[lo:hi]))
+    if env[earlier] < 0.6 * env[fid] or earlier in (lo, hi - 1):
+        return fid
+    return largest_peak(template, earlier, max(1, round(0.03 * fs_hz)))
 
 
 def carry_fiducial(template: np.ndarray, fid: int, previous: BeatModel, fs_hz: float) -> int:
@@ -185,14 +234,33 @@ def carry_fiducial(template: np.ndarray, fid: int, previous: BeatModel, fs_hz: f
 
 
 def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel) -> BeatTrack:
-    """Beats of `x` matching `model`: matched filter, refractory peak picking, rejection of candidates that
-    match far worse than the block's typical beat (a stray complex at a block edge), sub-sample refinement."""
+    """Beats of `x` matching `model`: matched filter, refractory peak picking, sub-sample refinement. Each
+    beat's score is the correlation of its systolic complex with the template's (−0.1…+0.15 s around the
+    fiducial), where the beat's energy is — over the whole template, noise in the quiet diastole would
+    dominate. Candidates scoring far below the block's typical beat (a stray complex at an edge) are dropped."""
     raw, score = match_template(x, model.template, model.fid)
     peaks = pick_beats(score, fs_hz, model.period_s, usable)
+    local = local_scores(x, peaks, model, fs_hz)
     if peaks.size:
-        peaks = peaks[score[peaks] >= RELATIVE_MIN_SCORE * float(np.median(score[peaks]))]
+        keep = local >= RELATIVE_MIN_SCORE * float(np.median(local))
+        peaks, local = peaks[keep], local[keep]
     positions = refine_positions(raw, peaks) + model.fid_offset
-    return BeatTrack(positions, score[peaks], model, model.periodicity)
+    return BeatTrack(positions, local, model, model.periodicity)
+
+
+def local_scores(x: np.ndarray, peaks: np.ndarray, model: BeatModel, fs_hz: float) -> np.ndarray:
+    """Correlation (−1…1) of x with the template over −0.1…+0.15 s around each beat's fiducial."""
+    lo = min(model.fid, round(0.1 * fs_hz))
+    hi = min(model.template.size - model.fid, round(0.15 * fs_hz))
+    part = model.template[model.fid - lo : model.fid + hi]
+    part = part - part.mean()
+    rows = segments(x, peaks, lo, hi)
+    scores = np.zeros(peaks.size)
+    fits = (peaks >= lo) & (peaks + hi <= x.size)
+    if rows.shape[0]:
+        norms = np.sqrt((rows * rows).sum(axis=1) * float(part @ part)) + 1e-30
+        scores[fits] = rows @ part / norms
+    return scores
 
 
 def detect_beats(

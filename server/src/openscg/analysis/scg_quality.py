@@ -55,11 +55,11 @@ def window_quality(
     envelope autocorrelation at the beat period; `ibi_coverage`: fraction of the window covered by normal
     intervals; `motion_fraction`: fraction flagged as motion; `usable_s`: seconds of usable signal.
 
-    Clean SCG beats correlate with their template at 0.8–0.95; band-passed noise, where the matched filter still
-    finds its best-fitting bumps, at 0.4–0.55 — hence the 0.55–0.85 ramp."""
+    Clean SCG beats correlate with their template (over the systolic complex) at 0.85–0.97; band-passed noise,
+    where the matched filter still finds its best-fitting bumps, at 0.45–0.65 — hence the 0.65–0.9 ramp."""
     if usable_s + motion_fraction * 10.0 < MIN_WINDOW_S:
         return 0.0, "too_short"
-    score_term = float(np.clip((np.median(scores) - 0.55) / 0.3, 0.0, 1.0)) if scores.size else 0.0
+    score_term = float(np.clip((np.median(scores) - 0.65) / 0.25, 0.0, 1.0)) if scores.size else 0.0
     rhythm_term = float(np.clip(0.5 + periodicity / 0.3, 0.0, 1.0))
     quality = score_term * rhythm_term * float(np.clip(ibi_coverage / 0.7, 0.0, 1.0))
     quality = round(quality * (1.0 - 0.5 * motion_fraction), 3)

@@ -13,6 +13,9 @@ from scipy import signal
 
 MIN_BPM = 40.0
 MAX_BPM = 180.0
+#: searched and accepted rates extend beyond 40–180 bpm so a rate at the edge is not cut off or doubled
+SEARCH_MIN_BPM = 32.0
+SEARCH_MAX_BPM = 210.0
 
 
 def autocorrelation(x: np.ndarray) -> np.ndarray:
@@ -26,24 +29,42 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
 
 def estimate_period_s(envelope_ms2: np.ndarray, fs_hz: float, valid: np.ndarray | None = None):
     """Beat period in s of a cardiac envelope sampled at `fs_hz`, and the autocorrelation at that lag (0–1, a
-    periodicity strength). Returns (None, 0.0) when no period in 40–180 bpm stands out."""
+    periodicity strength). Lags for 32–210 bpm are searched (a margin around 40–180 bpm, so an irregular
+    40 bpm rhythm is not mistaken for its diastolic sub-period). Returns (None, 0.0) when nothing stands out."""
+    if valid is not None and not np.any(valid):
+        return None, 0.0
     x = envelope_ms2 - np.mean(envelope_ms2 if valid is None else envelope_ms2[valid])
     if valid is not None:
         x = np.where(valid, x, 0.0)
-    lo, hi = int(fs_hz * 60.0 / MAX_BPM), int(np.ceil(fs_hz * 60.0 / MIN_BPM)) + 1
+    lo, hi = int(fs_hz * 60.0 / SEARCH_MAX_BPM), int(np.ceil(fs_hz * 60.0 / SEARCH_MIN_BPM)) + 1
     if x.size < 2 * hi or not np.any(x):
         return None, 0.0
     ac = autocorrelation(x)
     peaks, _ = signal.find_peaks(ac[: hi + 1])
-    peaks = peaks[peaks >= lo]
+    peaks = peaks[(peaks >= lo) & (ac[peaks] > 0)]
     if peaks.size == 0:
         return None, 0.0
-    best = int(peaks[np.argmax(ac[peaks])])
+    support = np.array([harmonic_support(ac, int(lag), x.size // 2) for lag in peaks])
+    best = int(peaks[np.argmax(support)])
     half = peaks[np.abs(peaks - best / 2.0) <= 0.12 * best]
-    if half.size and ac[half].max() >= 0.8 * ac[best]:
-        best = int(half[np.argmax(ac[half])])
+    if half.size and support[np.isin(peaks, half)].max() >= 0.85 * support.max():
+        best = int(half[np.argmax(support[np.isin(peaks, half)])])
     lag = best + parabolic_offset(ac[best - 1], ac[best], ac[best + 1])
     return lag / fs_hz, float(max(ac[best], 0.0))
+
+
+def harmonic_support(ac: np.ndarray, lag: int, max_lag: int) -> float:
+    """Mean autocorrelation at the first (up to four) multiples of `lag`, each the best value within ±8 % of
+    the multiple (beats are not exactly periodic). A true beat period repeats at its multiples; the S1→S2
+    lag of the two heart sounds, or any other sub-period, does not (cf. subharmonic summation, Hermes 1988)."""
+    values = []
+    for k in range(1, 5):
+        centre = k * lag
+        if k > 1 and centre > max_lag:
+            break
+        reach = max(1, round(0.08 * centre))
+        values.append(float(ac[max(0, centre - reach) : centre + reach + 1].max()))
+    return float(np.mean(values)) if values else 0.0
 
 
 def parabolic_offset(left: float, centre: float, right: float) -> float:
@@ -55,12 +76,12 @@ def parabolic_offset(left: float, centre: float, right: float) -> float:
 
 
 def normal_intervals(beat_t_ms: np.ndarray, tolerance: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
-    """Inter-beat intervals (ms) and a mask of the 'normal' ones: within 40–180 bpm and within ±`tolerance` of
+    """Inter-beat intervals (ms) and a mask of the 'normal' ones: within 32–210 bpm and within ±`tolerance` of
     the running median of 5, so a missed beat (double interval) or a gap does not enter a rate."""
     ibi_ms = np.diff(np.asarray(beat_t_ms, dtype=float))
     if ibi_ms.size == 0:
         return ibi_ms, np.zeros(0, dtype=bool)
-    ok = (ibi_ms >= 60000.0 / MAX_BPM) & (ibi_ms <= 60000.0 / MIN_BPM)
+    ok = (ibi_ms >= 60000.0 / SEARCH_MAX_BPM) & (ibi_ms <= 60000.0 / SEARCH_MIN_BPM)
     reference = running_median(ibi_ms, 5)
     ok &= np.abs(ibi_ms / reference - 1.0) <= tolerance
     return ibi_ms, ok
