@@ -128,7 +128,7 @@ def machine() -> str:
     return f"{os.cpu_count()} × {cpu}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def write_report(rows: list[dict], duration_s: float, pinned_note: str) -> str:
+def write_report(rows: list[dict], failures: list[str], duration_s: float, pinned_note: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join(
         [
@@ -143,6 +143,7 @@ def write_report(rows: list[dict], duration_s: float, pinned_note: str) -> str:
             "",
             table(rows),
             "",
+            *failures,
         ]
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -166,14 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_load(args.server, int(args.phones), args.duration_s, args.warmup_s, args.server_pid)))
         return 0
     pinned_note = "server on CPU 0, load on CPU 1 (taskset)" if pinned(1, []) else "not pinned (no taskset or 1 CPU)"
-    rows = []
+    rows, failures = [], []
     with tempfile.TemporaryDirectory(prefix="openscg-bench-") as folder:
         for phones in (int(part) for part in args.phones.split(",")):
             print(f"{phones} phones: running {args.warmup_s:g} + {args.duration_s:g} s …", file=sys.stderr, flush=True)
-            rows.append(run_one(phones, args.duration_s, args.warmup_s, Path(folder)))
+            try:
+                rows.append(run_one(phones, args.duration_s, args.warmup_s, Path(folder)))
+            except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+                failures.append(f"{phones} phones: no result ({str(exc).strip()[-500:]})")
+                print(failures[-1], file=sys.stderr, flush=True)
+                continue
             print(table(rows[-1:]).splitlines()[-1], file=sys.stderr, flush=True)
-    print(write_report(rows, args.duration_s, pinned_note))
-    return 0
+    print(write_report(rows, failures, args.duration_s, pinned_note))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
