@@ -223,3 +223,29 @@ async def test_analysis_answers_200_to_viewer_and_patient(live_server, role, bat
     response = api(live_server, "GET", session_path(session, "/analysis"), session[role])
     assert response.status_code == 200, response.text
     assert response.json()["sessionId"] == session["sessionId"]
+
+
+JSON = {"Content-Type": "application/json"}
+ODD_REQUESTS = {
+    "create-text-plain": ("POST", "/api/v1/sessions", {"content": b"hi", "headers": {"Content-Type": "text/plain"}}),
+    "create-json-null": ("POST", "/api/v1/sessions", {"content": b"null", "headers": JSON}),
+    "create-form": ("POST", "/api/v1/sessions", {"data": {"label": "x"}}),
+    "import-form": ("POST", "/api/v1/sessions/import", {"data": {"samples": "1"}}),
+    "import-json-null": ("POST", "/api/v1/sessions/import", {"json": None}),
+    "import-deep-nesting": ("POST", "/api/v1/sessions/import", {"content": b"[" * 5000 + b"]" * 5000}),
+    "put-sessions": ("PUT", "/api/v1/sessions", {}),
+    "delete-collection": ("DELETE", "/api/v1/sessions", {}),
+    "get-import": ("GET", "/api/v1/sessions/import", {}),
+    "unknown-route": ("GET", "/api/v1/nothing", {}),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_REQUESTS))
+def test_odd_requests_get_a_4xx_json_reason_never_500(live_server, name):
+    method, path, kwargs = ODD_REQUESTS[name]
+    response = api(live_server, method, path, **kwargs)
+    if response.status_code == 201:  # an empty create body is allowed
+        assert name == "create-json-null"
+        return
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    error_detail(response, response.status_code)
