@@ -14,10 +14,8 @@ def _errors(log: str) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def no_server_errors(request: pytest.FixtureRequest, live_server: ServerProcess) -> Iterator[None]:
+def no_server_errors(live_server: ServerProcess) -> Iterator[None]:
     before = len(live_server.log())
     yield
-    if request.node.get_closest_marker("xfail"):  # a known server bug: its test says which
-        return
     errors = _errors(live_server.log()[before:])
     assert not errors, "the shared server logged errors during this test:\n" + "\n".join(errors)[:3000]

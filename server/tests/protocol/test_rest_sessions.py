@@ -206,13 +206,8 @@ async def test_deleted_session_cannot_be_captured_or_watched(live_server):
         assert await close_code(ws) == 4404
 
 
-ANALYSIS_500 = pytest.mark.xfail(reason="server bug, reported: the analysis of this recording answers 500")
-
-
 @pytest.mark.parametrize("role", ["viewerToken", "patientToken"])
-@pytest.mark.parametrize(
-    "batches", [pytest.param(0, marks=ANALYSIS_500), 1, pytest.param(30, marks=ANALYSIS_500)], ids=str
-)
+@pytest.mark.parametrize("batches", [0, 1, 30])
 async def test_analysis_answers_200_to_viewer_and_patient(live_server, role, batches):
     """Only who may call it and that it answers; the payload belongs to the analysis work."""
     session = new_session(live_server)
