@@ -240,6 +240,7 @@ def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel
     dominate. Candidates scoring far below the block's typical beat (a stray complex at an edge) are dropped."""
     raw, score = match_template(x, model.template, model.fid)
     peaks = pick_beats(score, fs_hz, model.period_s, usable)
+    peaks = peaks[peaks >= model.fid]  # at the very start, a lone diastolic complex could pass for a beat
     local = local_scores(x, peaks, model, fs_hz)
     if peaks.size:
         keep = local >= RELATIVE_MIN_SCORE * float(np.median(local))
