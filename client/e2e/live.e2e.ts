@@ -116,7 +116,10 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
 
     await context.setOffline(true);
-    await new Promise((r) => setTimeout(r, 5000));
+    const offlineAt = Date.now();
+    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'disconnected', 5000);
+    await screenshot(viewer, 'viewer-disconnected');
+    await new Promise((r) => setTimeout(r, Math.max(0, 5000 - (Date.now() - offlineAt))));
     await context.setOffline(false);
     await viewer.reload();
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');

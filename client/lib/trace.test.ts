@@ -39,6 +39,14 @@ describe('Trace', () => {
     expect(w.yHalfRange as number).toBeGreaterThan(0.05);
   });
 
+  it('scales to the heartbeat while the window is still filling', () => {
+    const trace = new Trace();
+    trace.append(beats(3));
+    const half = trace.liveWindow(10, 'scg').yHalfRange as number;
+    expect(half).toBeGreaterThan(0.05);
+    expect(half).toBeLessThan(1);
+  });
+
   it('places beat markers inside the window only', () => {
     const trace = new Trace();
     trace.append(beats(20));

@@ -117,8 +117,11 @@ export class Trace {
     const tCol = cols[T] as Float64Array;
     const x = tCol.map((t) => (t - t0) / 1000);
     const ys = mode === 'scg' ? [cols[FILTERED] as Float64Array] : [1, 2, 3].map((c) => centred(cols[c] as Float64Array));
+    // Autoscale over ~1 s segments of the data present (a heartbeat in each), however much of the window it fills.
+    const spanS = x.length > 1 ? (x[x.length - 1] as number) - (x[0] as number) : 0;
+    const segments = Math.max(1, Math.round(spanS));
     let half: number | null = null;
-    for (const y of ys) half = Math.max(half ?? 0, robustHalfRange(y) ?? 0) || null;
+    for (const y of ys) half = Math.max(half ?? 0, robustHalfRange(y, segments) ?? 0) || null;
     const beats: number[] = [];
     for (const b of this.beatsMs) {
       const s = (b - t0) / 1000;

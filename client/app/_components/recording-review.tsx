@@ -24,7 +24,7 @@ export function RecordingReview({ record, onNew }: Props) {
         </p>
         <div className="stats">
           <div className="stat">
-            <div className="label">Recorded on this phone</div>
+            <div className="label">Recorded</div>
             <div className="value" data-testid="samples-sent">
               {record.recordedSamples}
             </div>
