@@ -172,3 +172,16 @@ def new_session(server: ServerProcess, **body: Any) -> dict[str, Any]:
     response = api(server, "POST", "/api/v1/sessions", json=body or None)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+async def next_message(ws: ClientConnection, *types: str) -> dict[str, Any]:
+    """The next message that is not live analysis (its shape belongs to the analysis work); must be of `types`."""
+    while True:
+        message = await recv_json(ws)
+        if message["type"] != "analysis":
+            assert message["type"] in types, message
+            return message
+
+
+def status_message(status: str, patient_connected: bool, viewers: int) -> dict[str, Any]:
+    return {"type": "status", "status": status, "patientConnected": patient_connected, "viewers": viewers}
