@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from openscg.errors import SessionGone, SessionNotFound, StorageUnavailable
@@ -223,34 +223,37 @@ def _select_seq_covering(connection: Connection, session_id: str, t_ms: float) -
 
 
 def _apply_appends(connection: Connection, appends: list[Append]) -> None:
-    """Insert every batch of the group with one executemany, then move each session's counters once."""
+    """Insert every batch of the group, then move each session's counters: two executemany statements."""
     connection.execute(insert(batches), [append.params for append in appends])
     per_session: dict[str, dict[str, Any]] = {}
     for append in appends:
-        entry = per_session.setdefault(
-            append.session_id,
-            {"sid": append.session_id, "k": 0, "n": 0, "first": append.params["t_first_ms"], "last": 0.0},
-        )
+        entry = per_session.get(append.session_id)
+        if entry is None:
+            entry = per_session[append.session_id] = {
+                "sid": append.session_id,
+                "k": 0,
+                "n": 0,
+                "first": append.params["t_first_ms"],
+                "last": 0.0,
+            }
         entry["k"] += 1
         entry["n"] += append.params["n_samples"]
         entry["last"] = append.params["t_last_ms"]
     stamp = now_ms()
     for entry in per_session.values():
-        connection.execute(
-            update(sessions)
-            .where(sessions.c.id == entry["sid"])
-            .values(
-                batch_count=sessions.c.batch_count + entry["k"],
-                sample_count=sessions.c.sample_count + entry["n"],
-                first_t_ms=func.coalesce(sessions.c.first_t_ms, entry["first"]),
-                last_t_ms=entry["last"],
-                started_at_ms=func.coalesce(sessions.c.started_at_ms, stamp),
-                status=_live_unless_ended(),
-            )
-        )
+        entry["stamp"] = stamp
+    connection.execute(_COUNTERS_UPDATE, list(per_session.values()))
 
 
-def _live_unless_ended() -> Any:
-    from sqlalchemy import case
-
-    return case((sessions.c.status == "ended", "ended"), else_="live")
+_COUNTERS_UPDATE = (
+    update(sessions)
+    .where(sessions.c.id == bindparam("sid"))
+    .values(
+        batch_count=sessions.c.batch_count + bindparam("k"),
+        sample_count=sessions.c.sample_count + bindparam("n"),
+        first_t_ms=func.coalesce(sessions.c.first_t_ms, bindparam("first")),
+        last_t_ms=bindparam("last"),
+        started_at_ms=func.coalesce(sessions.c.started_at_ms, bindparam("stamp")),
+        status=case((sessions.c.status == "ended", "ended"), else_="live"),
+    )
+)
