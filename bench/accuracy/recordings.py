@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-
-from openscg.analysis.scg_clean import prepare_scg
+from openscg.analyze import plot_analysis
 from openscg.recordings import load_recording
 
 from .runs import run_offline
@@ -26,41 +25,6 @@ def devices(data_dir: Path) -> dict[str, str]:
     }
 
 
-def plot_recording(path: Path, rec, result: dict, out_png: Path) -> None:
-    """Signal (whole and a 15-s zoom) with beats, the per-second heart rate and quality."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    prep = prepare_scg(rec.t_ms, rec.accel_ms2)
-    t0 = rec.t_ms[0]
-    fig, axes = plt.subplots(4, 1, figsize=(14, 9), gridspec_kw={"height_ratios": [2, 2, 1, 1]})
-    beats_s = (np.asarray(result["beats"]) - t0) / 1000.0
-    if prep is not None:
-        t_s = (prep.t_ms - t0) / 1000.0
-        zoom_lo = min(30.0, max(0.0, t_s[-1] - 15.0))
-        for ax, (lo, hi) in zip(axes[:2], [(t_s[0], t_s[-1]), (zoom_lo, zoom_lo + 15.0)], strict=True):
-            m = (t_s >= lo) & (t_s <= hi)
-            ax.plot(t_s[m], prep.scg_ms2[m], lw=0.6)
-            b = beats_s[(beats_s >= lo) & (beats_s <= hi)]
-            ax.plot(b, np.interp(b, t_s, prep.scg_ms2), "rv", ms=4)
-            ax.set_ylabel("SCG m/s²")
-    hr = np.array([[t, np.nan if v is None else v] for t, v in result["heartRateSeries"]], dtype=float)
-    q = np.array([[t, v] for t, v, _ in result["qualitySeries"]], dtype=float)
-    if hr.size:
-        axes[2].plot((hr[:, 0] - t0) / 1000.0, hr[:, 1], ".-")
-        axes[3].plot((q[:, 0] - t0) / 1000.0, q[:, 1], ".-")
-    axes[2].set_ylabel("bpm")
-    axes[3].set_ylabel("quality")
-    axes[3].set_ylim(0, 1.05)
-    axes[3].set_xlabel("s")
-    axes[0].set_title(f"{path.name}: {result['heartRateBpm']} bpm, coverage {result['coverage']:.2f}")
-    fig.tight_layout()
-    fig.savefig(out_png, dpi=70)
-    plt.close(fig)
-
-
 def evaluate_recordings(data_dir: Path, out_dir: Path) -> list[dict]:
     """Analyse and plot each recording; one row per recording."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +34,7 @@ def evaluate_recordings(data_dir: Path, out_dir: Path) -> list[dict]:
         rec = load_recording(path)
         result, cpu_s = run_offline(rec.t_ms, rec.accel_ms2)
         stem = path.name.split(".")[0]
-        plot_recording(path, rec, result, out_dir / f"{stem}.png")
+        plot_analysis(rec.t_ms, rec.accel_ms2, result, out_dir / f"{stem}.png", title=path.name)
         bpm = [v for _, v in result["heartRateSeries"] if v is not None]
         rows.append(
             {

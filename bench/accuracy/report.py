@@ -34,7 +34,8 @@ def reference_table(rows: list[dict]) -> str:
             met = "yes" if ok else "NO"
         lines.append(
             f"| {r['variant']} | {r['path']} | {fmt(r['f1'], 4)} | {r['tp']}/{r['fp']}/{r['fn']} | "
-            f"{fmt(r['ibi_mae_ms'])} | {fmt(r['hr_mae_bpm'])} | {fmt(r['coverage'])} | {fmt(r['delay_ms'], 1)} | {met} |"
+            f"{fmt(r['ibi_mae_ms'])} | {fmt(r['hr_mae_bpm'])} | {fmt(r['coverage'])} | "
+            f"{fmt(r['delay_ms'], 1)} | {met} |"
         )
     return "\n".join(lines)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
-
 from openscg.analysis import LiveAnalyzer, analyze_recording
 
 BATCH_MS = 100.0  #: the phone sends a batch about every 100 ms
@@ -21,7 +21,7 @@ def run_live(t_ms: np.ndarray, accel_ms2: np.ndarray) -> tuple[list[float], list
     edges = np.searchsorted(t_ms, np.arange(t_ms[0], t_ms[-1] + BATCH_MS, BATCH_MS))
     next_step = t_ms[0] + STEP_MS
     cpu_s = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         if hi <= lo:
             continue
         start = time.process_time()

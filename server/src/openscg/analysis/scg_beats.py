@@ -134,7 +134,7 @@ def learn_model(
     no previous model, the first template is the median of segments around envelope peaks. Returns (model or
     None, periodicity)."""
     env = envelope(x, fs_hz)
-    period_s, periodicity = estimate_period_s(env, fs_hz, usable)
+    period_s, periodicity = estimate_period_s(env, fs_hz, usable, previous.period_s if previous else None)
     if period_s is None:
         return None, periodicity
     model, fit = None, -1.0
@@ -178,8 +178,8 @@ def refit(x, fs_hz, usable, template, fid, period_s, periodicity, reach_s) -> tu
 def undouble(peaks: np.ndarray, fs_hz: float) -> tuple[np.ndarray, float] | None:
     """Detect the classic doubling — both heart sounds taken as beats — from the intervals: they then fall in
     two clearly separated groups (systole ≈0.3 s, constant; the rest of the cycle), about equally many,
-    alternating. Returns the beats that start a short interval (the systolic complexes) and the true period
-    in s, or None when the intervals do not look doubled (a missed beat gives a few long intervals, an
+    alternating. Returns the beats without the diastolic ones (those that end a short interval) and the true
+    period in s, or None when the intervals do not look doubled (a missed beat gives a few long intervals, an
     irregular rhythm a continuum)."""
     ibi = np.diff(peaks).astype(float)
     if ibi.size < 4:
@@ -187,15 +187,15 @@ def undouble(peaks: np.ndarray, fs_hz: float) -> tuple[np.ndarray, float] | None
     ordered = np.sort(ibi)
     jumps = ordered[1:] / np.maximum(ordered[:-1], 1e-9)
     k = int(np.argmax(jumps))
-    if jumps[k] < 1.4:
+    if jumps[k] < 1.2:
         return None
     short = ibi < np.sqrt(ordered[k] * ordered[k + 1])
     alternating = float(np.mean(short[:-1] != short[1:]))
     systole = ibi[short]
-    if not 0.3 <= short.mean() <= 0.7 or alternating < 0.7 or np.std(systole) > 0.15 * np.median(systole):
+    if not 0.3 <= short.mean() <= 0.7 or alternating < 0.7 or np.std(systole) > 0.12 * np.median(systole):
         return None
     period_samples = float(np.median(systole) + np.median(ibi[~short]))
-    return peaks[:-1][short], period_samples / fs_hz
+    return np.delete(peaks, np.flatnonzero(short) + 1), period_samples / fs_hz
 
 
 def systolic_fiducial(template: np.ndarray, fid: int, period_s: float, fs_hz: float) -> int:
@@ -234,13 +234,18 @@ def carry_fiducial(template: np.ndarray, fid: int, previous: BeatModel, fs_hz: f
 
 
 def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel) -> BeatTrack:
-    """Beats of `x` matching `model`: matched filter, refractory peak picking, sub-sample refinement. Each
+    """Beats of `x` matching `model`: matched filter, refractory peak picking, removal of diastolic
+    complexes if the beats alternate systolic/diastolic (`undouble`), sub-sample refinement. Each
     beat's score is the correlation of its systolic complex with the template's (−0.1…+0.15 s around the
     fiducial), where the beat's energy is — over the whole template, noise in the quiet diastole would
     dominate. Candidates scoring far below the block's typical beat (a stray complex at an edge) are dropped."""
     raw, score = match_template(x, model.template, model.fid)
     peaks = pick_beats(score, fs_hz, model.period_s, usable)
     peaks = peaks[peaks >= model.fid]  # at the very start, a lone diastolic complex could pass for a beat
+    undoubled = undouble(peaks, fs_hz)
+    if undoubled is not None:
+        peaks, period_s = undoubled
+        model = replace(model, period_s=period_s)
     local = local_scores(x, peaks, model, fs_hz)
     if peaks.size:
         keep = local >= RELATIVE_MIN_SCORE * float(np.median(local))

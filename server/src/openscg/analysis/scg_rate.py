@@ -27,10 +27,14 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
     return ac / ac[0] if ac[0] > 0 else np.zeros(n)
 
 
-def estimate_period_s(envelope_ms2: np.ndarray, fs_hz: float, valid: np.ndarray | None = None):
+def estimate_period_s(
+    envelope_ms2: np.ndarray, fs_hz: float, valid: np.ndarray | None = None, prior_s: float | None = None
+):
     """Beat period in s of a cardiac envelope sampled at `fs_hz`, and the autocorrelation at that lag (0–1, a
     periodicity strength). Lags for 32–210 bpm are searched (a margin around 40–180 bpm, so an irregular
-    40 bpm rhythm is not mistaken for its diastolic sub-period). Returns (None, 0.0) when nothing stands out."""
+    40 bpm rhythm is not mistaken for its diastolic sub-period). With `prior_s` (the period of the previous
+    block), candidates more than 30 % away count 0.6 as much: a resting heart does not halve or double its
+    rate within seconds. Returns (None, 0.0) when nothing stands out."""
     if valid is not None and not np.any(valid):
         return None, 0.0
     x = envelope_ms2 - np.mean(envelope_ms2 if valid is None else envelope_ms2[valid])
@@ -45,6 +49,8 @@ def estimate_period_s(envelope_ms2: np.ndarray, fs_hz: float, valid: np.ndarray 
     if peaks.size == 0:
         return None, 0.0
     support = np.array([harmonic_support(ac, int(lag), x.size // 2) for lag in peaks])
+    if prior_s is not None:
+        support = support * np.where(np.abs(peaks / (prior_s * fs_hz) - 1.0) <= 0.3, 1.0, 0.6)
     best = int(peaks[np.argmax(support)])
     half = peaks[np.abs(peaks - best / 2.0) <= 0.12 * best]
     if half.size and support[np.isin(peaks, half)].max() >= 0.85 * support.max():
