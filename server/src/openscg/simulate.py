@@ -121,6 +121,7 @@ async def run_virtual_phone(
     on_progress: Callable[[PhoneReport], Any] | None = None,
     progress_interval_s: float = 2.0,
     max_offline_s: float = 60.0,
+    device: dict[str, Any] | None = None,
 ) -> PhoneReport:
     """Stream `recording` into a session like a phone; return what happened (`ended` is also set when the
     session was ended elsewhere, which stops the phone quietly). Raise PhoneError (carrying the report) when
@@ -129,10 +130,11 @@ async def run_virtual_phone(
 
     `speed`: recording seconds per wall second; `duration_s`: stop after that much recording time (with
     `loop`, the total across passes); `stop`: set it to finish early — pending batches are still delivered.
-    `on_created` gets the session-creation answer (with both tokens) as soon as the session exists."""
+    `on_created` gets the session-creation answer (with both tokens) as soon as the session exists.
+    `device`: what `hello` says about the phone (default: userAgent "openscg-simulate")."""
     if speed <= 0 or batch_ms <= 0 or len(recording.t_ms) == 0:
         raise ValueError("speed and batch_ms must be positive and the recording not empty")
-    device = {
+    device = device or {
         "userAgent": "openscg-simulate",
         "platform": (recording.device or {}).get("platform", "virtual"),
     }
