@@ -1,6 +1,6 @@
 """Live analysis of one session: push samples as they are stored, step about once a second.
 
-Each step re-analyses the last 20 s with the offline functions (prepare, motion, template-matched beats,
+Each step re-analyses the last 12 s with the offline functions (prepare, motion, template-matched beats,
 10-s window rate and quality), so live and offline agree. A beat is reported once, when it is at least 1.5 s
 old (the filters and the template then see signal on both sides of it). Memory is bounded: only the last
 70 s of samples are kept (60 s for the breathing rate).
@@ -13,10 +13,12 @@ import numpy as np
 from openscg.analysis.scg_beats import BeatModel, BeatTrack, detect_beats, find_beats
 from openscg.analysis.scg_breathing import respiratory_rate_bpm
 from openscg.analysis.scg_clean import SLOW_FS_HZ, prepare_scg, slow_acceleration
-from openscg.analysis.scg_process import BLOCK_S, WINDOW_S, clean_input, summarize_window
+from openscg.analysis.scg_process import WINDOW_S, clean_input, summarize_window
 from openscg.analysis.scg_rate import normal_intervals
 
 KEEP_S = 70.0
+#: each step re-analyses this much: the 10-s rate window plus 2 s for the filters and the template to settle
+LIVE_BLOCK_S = 12.0
 BREATH_S = 60.0
 SETTLE_MS = 1500.0
 BREATH_EVERY_STEPS = 10
@@ -88,11 +90,11 @@ class LiveAnalyzer:
         }
 
     def _analyze_block(self, end_ms: float) -> tuple[float | None, float, str, list[float]]:
-        """Rate, quality, reason and newly settled beats from the last BLOCK_S seconds."""
+        """Rate, quality, reason and newly settled beats from the last LIVE_BLOCK_S seconds."""
         assert self._first_t_ms is not None
         if end_ms - self._first_t_ms < WINDOW_S * 1000.0 - 1.0:
             return None, 0.0, "too_short", []  # no rate before the first full 10-s window, as offline
-        first = np.searchsorted(self._t_ms, end_ms - BLOCK_S * 1000.0)
+        first = np.searchsorted(self._t_ms, end_ms - LIVE_BLOCK_S * 1000.0)
         if self._steps % AXIS_EVERY_STEPS == 1:
             self._axis = None  # find the cardiac axis again (three band-passes) every 10 s; reuse it in between
         prep = prepare_scg(self._t_ms[first:], self._accel_ms2[first:], self._axis)
@@ -119,11 +121,12 @@ class LiveAnalyzer:
         while there is none — and otherwise only match the current one."""
         self._since_model += 1
         due = self._since_model >= (MODEL_EVERY_STEPS if self._model is not None else 2)
-        if due or self._model is None or self._model_fs_hz != fs_hz:
+        same_rate = abs(fs_hz - self._model_fs_hz) <= 0.02 * fs_hz  # the measured rate wobbles with jitter
+        if due or self._model is None or not same_rate:
             if not due and self._model is None:
                 return BeatTrack()
             self._since_model = 0
-            track = detect_beats(scg_ms2, fs_hz, usable, self._model if self._model_fs_hz == fs_hz else None)
+            track = detect_beats(scg_ms2, fs_hz, usable, self._model if same_rate else None)
             if track.model is not None:
                 self._model, self._model_fs_hz = track.model, fs_hz
             return track

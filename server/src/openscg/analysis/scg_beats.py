@@ -2,7 +2,7 @@
 
 Method: (1) beat period from the envelope autocorrelation (scg_rate); (2) a first template = median of the
 segments around envelope peaks spaced by at least 0.7 period; (3) normalised cross-correlation of the signal with
-the template (a matched filter) and peak picking with a refractory distance of 0.55 period, so the diastolic
+the template (a matched filter) and peak picking with a refractory distance of 0.6 period, so the diastolic
 complex, which does not match the whole-beat template, is never a beat; (4) the template is rebuilt from these
 beats and matched again; (5) each beat time is refined by band-limited (Lanczos) interpolation of the
 cross-correlation. This is ensemble-template matching as in Centracchio et al., Sensors 2023 ("AutoTempMatch"),
@@ -20,8 +20,8 @@ from openscg.analysis.scg_clean import envelope
 from openscg.analysis.scg_rate import estimate_period_s
 
 MIN_SCORE = 0.2  #: whole-template normalised correlation below which a candidate is not a beat
-GOOD_FIT = 0.7  #: a previous template matching this well is kept (rebuilt) rather than learned afresh
-RELATIVE_MIN_SCORE = 0.65  #: …nor below this fraction of the block's median beat correlation
+GOOD_FIT = 0.5  #: a previous template matching this well is kept (rebuilt) rather than learned afresh
+RELATIVE_MIN_SCORE = 0.7  #: …nor below this fraction of the block's median beat correlation
 LANCZOS_A = 3
 FINE_OFFSETS = np.linspace(-1.0, 1.0, 81)
 
@@ -87,8 +87,8 @@ def match_template(x: np.ndarray, template: np.ndarray, pre: int) -> tuple[np.nd
 
 def pick_beats(score: np.ndarray, fs_hz: float, period_s: float, usable: np.ndarray) -> np.ndarray:
     """Integer positions of beats: local maxima of the matched-filter score above MIN_SCORE, greedily kept from
-    the highest down with at least 0.55 period between beats (SciPy `find_peaks` with `distance`)."""
-    distance = max(1, int(0.55 * period_s * fs_hz))
+    the highest down with at least 0.6 period between beats (SciPy `find_peaks` with `distance`)."""
+    distance = max(1, int(0.6 * period_s * fs_hz))
     peaks, _ = signal.find_peaks(np.where(usable, score, 0.0), height=MIN_SCORE, distance=distance)
     return peaks
 
