@@ -33,6 +33,8 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
 
   it('streams live to the viewer; after Stop every recorded sample is stored and seen, and the viewer shows ended', async () => {
     const phone = await (await phoneContext(browser)).newPage();
+    const errors: string[] = [];
+    phone.on('pageerror', (e) => errors.push(`phone: ${e.message}`));
     await phone.goto(env.appUrl);
     await phone.getByTestId('start').waitFor();
     await screenshot(phone, 'patient-start');
@@ -41,6 +43,7 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await motion.start(phone);
 
     const viewer = await (await viewerContext(browser)).newPage();
+    viewer.on('pageerror', (e) => errors.push(`viewer: ${e.message}`));
     await viewer.goto(link);
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
     const first = await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > 0);
@@ -55,6 +58,21 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await new Promise((r) => setTimeout(r, 500));
     await screenshot(viewer, 'viewer-live-half-screen');
 
+    // Pause, scroll back and zoom with the keyboard while the stream goes on; then back to live.
+    const chart = viewer.locator('[aria-describedby="chart-keys"]');
+    await chart.focus();
+    await viewer.keyboard.press('Space');
+    await viewer.getByRole('button', { name: 'Back to live' }).waitFor();
+    await viewer.keyboard.press('-');
+    expect(await viewer.getByLabel('Window', { exact: true }).inputValue()).toBe('30');
+    await viewer.keyboard.press('ArrowLeft');
+    await viewer.getByRole('button', { name: 'Raw axes' }).click();
+    await new Promise((r) => setTimeout(r, 300));
+    await screenshot(viewer, 'viewer-paused-raw');
+    await viewer.getByRole('button', { name: 'SCG' }).click();
+    await viewer.getByRole('button', { name: 'Back to live' }).click();
+    await viewer.getByRole('button', { name: 'Pause' }).waitFor();
+
     const dispatched = await motion.burstThenStop(phone, 5); // 5 samples only a partial batch can hold
     await phone.getByTestId('review').waitFor({ timeout: 30_000 });
     const sent = await testIdNumber(phone, 'samples-sent');
@@ -67,6 +85,7 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await new Promise((r) => setTimeout(r, 1500));
     await screenshot(viewer, 'viewer-ended');
     await screenshot(phone, 'patient-review');
+    expect(errors).toEqual([]);
     await phone.context().close();
     await viewer.context().close();
   });
