@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -41,6 +42,19 @@ def meta(server: Any, session_id: str, token: str) -> dict[str, Any]:
     response = httpx.get(f"{server.base_url}/api/v1/sessions/{session_id}", headers=auth(token), timeout=10)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def progress() -> tuple[list[PhoneReport], dict[str, Any]]:
+    """The phone's live report, sampled every 50 ms: (list whose last item is the report, phone kwargs)."""
+    seen: list[PhoneReport] = []
+    return seen, {"on_progress": seen.append, "progress_interval_s": 0.05}
+
+
+async def until(seen: list[PhoneReport], condition: Callable[[PhoneReport], bool], timeout_s: float = 30.0) -> None:
+    """Wait for the phone's progress rather than for wall time, so a busy machine cannot make a test flaky."""
+    async with asyncio.timeout(timeout_s):
+        while not seen or not condition(seen[-1]):
+            await asyncio.sleep(0.05)
 
 
 def assert_is_rebased(rows: np.ndarray, recording: Recording) -> None:
@@ -117,19 +131,11 @@ async def test_kill_9_mid_stream_resumes_from_next_seq_without_loss_or_doubles(s
     server = start_server(OPENSCG_SESSIONS_PER_MINUTE="1000")
     recording = synthetic(60.0)
     created: dict[str, Any] = {}
-    seen: list[PhoneReport] = []
+    seen, watch = progress()
     phone = asyncio.create_task(
-        run_virtual_phone(
-            server.base_url,
-            recording,
-            speed=12.0,
-            on_created=created.update,
-            on_progress=seen.append,
-            progress_interval_s=0.05,
-        )
+        run_virtual_phone(server.base_url, recording, speed=12.0, on_created=created.update, **watch)
     )
-    while not seen or seen[-1].batches_acked < 100:
-        await asyncio.sleep(0.05)
+    await until(seen, lambda report: report.batches_acked >= 100)
     await asyncio.to_thread(server.kill)
     acked_before_crash = seen[-1].batches_acked
     await asyncio.sleep(0.5)  # the phone keeps recording into its buffer meanwhile
@@ -146,10 +152,13 @@ async def test_loop_repeats_the_recording_with_continuing_time_until_stopped(liv
     recording = load_bundled("heartscan_measurement_3.json")
     stop = asyncio.Event()
     created: dict[str, Any] = {}
+    seen, watch = progress()
     phone = asyncio.create_task(
-        run_virtual_phone(live_server.base_url, recording, speed=40.0, loop=True, stop=stop, on_created=created.update)
+        run_virtual_phone(
+            live_server.base_url, recording, speed=40.0, loop=True, stop=stop, on_created=created.update, **watch
+        )
     )
-    await asyncio.sleep(1.4)  # ≈ 56 s of recording: almost three passes
+    await until(seen, lambda report: report.samples_sent > 4500)  # into the third pass
     stop.set()
     report = await asyncio.wait_for(phone, 30)
     rows = stored(live_server, report.session_id, created["viewerToken"])
@@ -186,10 +195,11 @@ async def test_a_viewer_token_cannot_publish(live_server):
 
 async def test_the_phone_stops_quietly_when_the_session_is_ended_elsewhere(live_server):
     created: dict[str, Any] = {}
-    phone = asyncio.create_task(run_virtual_phone(live_server.base_url, synthetic(30.0), on_created=created.update))
-    while not created:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.5)
+    seen, watch = progress()
+    phone = asyncio.create_task(
+        run_virtual_phone(live_server.base_url, synthetic(30.0), on_created=created.update, **watch)
+    )
+    await until(seen, lambda report: report.samples_acked > 0)
     url = f"{live_server.base_url}/api/v1/sessions/{created['sessionId']}/end"
     assert httpx.post(url, headers=auth(created["patientToken"]), timeout=10).status_code == 200
     report = await asyncio.wait_for(phone, 15)
@@ -199,8 +209,9 @@ async def test_the_phone_stops_quietly_when_the_session_is_ended_elsewhere(live_
 async def test_a_newer_phone_takes_over_and_the_older_one_stops(live_server):
     session = create_session(live_server)
     join = {"session_id": session["sessionId"], "patient_token": session["patientToken"]}
-    older = asyncio.create_task(run_virtual_phone(live_server.base_url, synthetic(30.0), **join))
-    await asyncio.sleep(0.5)
+    seen, watch = progress()
+    older = asyncio.create_task(run_virtual_phone(live_server.base_url, synthetic(30.0), **join, **watch))
+    await until(seen, lambda report: report.batches_acked > 0)
     stop = asyncio.Event()
     stop.set()  # the newer phone connects, sends nothing and leaves the session open
     newer = await run_virtual_phone(live_server.base_url, synthetic(1.0), end=False, stop=stop, **join)
