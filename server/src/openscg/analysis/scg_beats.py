@@ -1,12 +1,15 @@
-"""One time per heartbeat, refined below the sample interval.
+"""One time per heartbeat, at the aortic-opening complex, refined below the sample interval.
 
-Method: (1) beat period from the envelope autocorrelation (scg_rate); (2) a first template = median of the
-segments around envelope peaks spaced by at least 0.7 period; (3) normalised cross-correlation of the signal with
-the template (a matched filter) and peak picking with a refractory distance of 0.6 period, so the diastolic
-complex, which does not match the whole-beat template, is never a beat; (4) the template is rebuilt from these
-beats and matched again; (5) each beat time is refined by band-limited (Lanczos) interpolation of the
-cross-correlation. This is ensemble-template matching as in Centracchio et al., Sensors 2023 ("AutoTempMatch"),
-with the period estimated first as advised for SCG by Brüser et al., IEEE TBME 2011.
+Method: (1) beat period from the envelope autocorrelation with harmonic support (scg_rate); (2) a first
+template = median of the segments around envelope peaks spaced by at least 0.7 period; (3) normalised
+cross-correlation of the signal with the whole-beat template (a matched filter) and peak picking with a
+refractory distance of 0.6 period, so the diastolic complex, which does not match the whole-beat template, is not
+a beat — and if the picked beats still alternate systolic/diastolic, the diastolic ones are dropped and the
+period doubled; (4) the template is rebuilt from these beats, its fiducial is the energy peak of the systolic
+complex (moved there if it first landed on the diastolic one) and is carried from block to block; (5) each beat
+time is refined by band-limited (Lanczos) interpolation of the cross-correlation. Ensemble-template matching as
+in Centracchio et al., Sensors 2023 ("AutoTempMatch"), with the period estimated first as advised for SCG by
+Brüser et al., IEEE TBME 2011.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import numpy as np
 from scipy import signal
 
 from openscg.analysis.scg_clean import envelope
-from openscg.analysis.scg_rate import estimate_period_s
+from openscg.analysis.scg_rate import estimate_period_s, parabolic_offset
 
 MIN_SCORE = 0.2  #: whole-template normalised correlation below which a candidate is not a beat
 GOOD_FIT = 0.5  #: a previous template matching this well is kept (rebuilt) rather than learned afresh
 RELATIVE_MIN_SCORE = 0.7  #: …nor below this fraction of the block's median beat correlation
 LANCZOS_A = 3
+FIDUCIAL_SMOOTH_S = 0.05
 FINE_OFFSETS = np.linspace(-1.0, 1.0, 81)
 
 
@@ -109,10 +113,12 @@ def refine_positions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
 
 
 def fiducial_template(rows: np.ndarray, near: int, fs_hz: float, reach_s: float = 0.1) -> tuple[np.ndarray, int]:
-    """Mean beat and the index of its fiducial: the largest positive peak within ±`reach_s` of `near` (the
-    aortic-opening wave of the systolic complex when the template is aligned on it)."""
+    """Mean beat and the index of its fiducial: the energy peak (50-ms RMS envelope maximum) of the complex
+    within ±`reach_s` of `near`. The envelope peak is smooth, so unlike "the largest positive wave" it cannot
+    jump a whole 20 Hz cycle between two analysis blocks when two waves are nearly as tall."""
     template = rows.mean(axis=0)
-    return template, largest_peak(template, near, max(1, round(reach_s * fs_hz)))
+    env = envelope(template, fs_hz, FIDUCIAL_SMOOTH_S)
+    return template, largest_peak(env, near, max(1, round(reach_s * fs_hz)))
 
 
 def largest_peak(x: np.ndarray, near: int, reach: int) -> int:
@@ -121,9 +127,12 @@ def largest_peak(x: np.ndarray, near: int, reach: int) -> int:
     return lo + int(np.argmax(x[lo:hi])) if hi > lo else near
 
 
-def template_offset(template: np.ndarray, fid: int) -> float:
-    """Sub-sample position of the template's peak at `fid`, relative to `fid`."""
-    return float(refine_positions(template, np.array([fid]))[0] - fid)
+def template_offset(template: np.ndarray, fid: int, fs_hz: float) -> float:
+    """Sub-sample position of the template's energy peak at `fid`, relative to `fid` (parabolic fit)."""
+    env = envelope(template, fs_hz, FIDUCIAL_SMOOTH_S)
+    if fid < 1 or fid + 1 >= env.size:
+        return 0.0
+    return parabolic_offset(env[fid - 1], env[fid], env[fid + 1])
 
 
 def learn_model(
@@ -149,7 +158,7 @@ def learn_model(
             if fresh is not None and fresh_fit > fit:
                 fid = systolic_fiducial(fresh.template, fresh.fid, period_s, fs_hz)
                 fid = carry_fiducial(fresh.template, fid, previous, fs_hz) if previous else fid
-                model = replace(fresh, fid=fid, fid_offset=template_offset(fresh.template, fid))
+                model = replace(fresh, fid=fid, fid_offset=template_offset(fresh.template, fid, fs_hz))
     return model, periodicity
 
 
@@ -171,7 +180,7 @@ def refit(x, fs_hz, usable, template, fid, period_s, periodicity, reach_s) -> tu
     if rows.shape[0] < 2:
         return None, -1.0
     new_template, new_fid = fiducial_template(rows, pre, fs_hz, reach_s)
-    model = BeatModel(period_s, periodicity, new_template, new_fid, template_offset(new_template, new_fid))
+    model = BeatModel(period_s, periodicity, new_template, new_fid, template_offset(new_template, new_fid, fs_hz))
     return model, fit
 
 
@@ -210,27 +219,35 @@ def systolic_fiducial(template: np.ndarray, fid: int, period_s: float, fs_hz: fl
     earlier = lo + int(np.argmax(env[lo:hi]))
     if env[earlier] < 0.6 * env[fid] or earlier in (lo, hi - 1):
         return fid
-    return largest_peak(template, earlier, max(1, round(0.03 * fs_hz)))
+    return earlier
 
 
 def carry_fiducial(template: np.ndarray, fid: int, previous: BeatModel, fs_hz: float) -> int:
-    """Index in `template` of the wave that was the previous template's fiducial: the two templates are
-    aligned (lag within ±0.15 s), then the fiducial snaps to the new template's own peak within ±12 ms of
-    the aligned position, so small alignment errors do not accumulate from block to block."""
-    reach = round(0.15 * fs_hz)
-    half = min(fid, previous.fid, template.size - fid, previous.template.size - previous.fid) - 1
+    """Index in `template` of the point that was the previous template's fiducial: the templates' envelopes
+    are aligned (lag within ±0.15 s) and the fiducial snaps to the new envelope's peak within ±20 ms of the
+    aligned position, so small alignment errors do not accumulate from block to block."""
+    new_env = envelope(template, fs_hz, FIDUCIAL_SMOOTH_S)
+    old_env = envelope(previous.template, fs_hz, FIDUCIAL_SMOOTH_S)
+    lag = best_lag(new_env, fid, old_env, previous.fid, round(0.15 * fs_hz))
+    return fid if lag is None else largest_peak(new_env, fid + lag, max(1, round(0.02 * fs_hz)))
+
+
+def best_lag(new: np.ndarray, centre: int, old: np.ndarray, old_centre: int, reach: int) -> int | None:
+    """Lag (samples, within ±reach) that best aligns `new` around `centre` with `old` around `old_centre`
+    (dot product over a span both share), or None if they share too little."""
+    half = min(old_centre, old.size - old_centre, new.size // 2) - 1
     if half <= 2:
-        return fid
-    old = previous.template[previous.fid - half : previous.fid + half]
-    best, best_lag = -np.inf, 0
+        return None
+    reference = old[old_centre - half : old_centre + half]
+    best, best_at = -np.inf, None
     for lag in range(-reach, reach + 1):
-        lo = fid + lag - half
-        if lo < 0 or lo + 2 * half > template.size:
+        lo = centre + lag - half
+        if lo < 0 or lo + 2 * half > new.size:
             continue
-        value = float(template[lo : lo + 2 * half] @ old)
+        value = float(new[lo : lo + 2 * half] @ reference)
         if value > best:
-            best, best_lag = value, lag
-    return largest_peak(template, fid + best_lag, max(1, round(0.012 * fs_hz)))
+            best, best_at = value, lag
+    return best_at
 
 
 def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel) -> BeatTrack:
