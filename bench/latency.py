@@ -141,8 +141,9 @@ def write_report(rows: list[dict], failures: list[str], duration_s: float, pinne
             f"{stamp} · {machine()} · {pinned_note}",
             f"Each row: a fresh `openscg serve` with the defaults (SQLite, memory broker), {duration_s:g} s measured "
             "after a warm-up; every phone sends 10 samples every 100 ms (100 Hz) and has one viewer.",
-            "Latency: viewer receive time − the batch's intended send time. Reach: batches delivered to viewers / "
-            "batches sent. Stored batches/s: batches committed (server's batchCount) per second of sending. "
+            "Latency: viewer receive time − the batch's intended send time. Reach: batches delivered to viewers "
+            "(waiting up to 30 s after the last send) / batches sent. "
+            "Stored batches/s: batches committed (server's batchCount) per second of sending. "
             "KiB/connection: server VmRSS growth / open sockets (phones + viewers).",
             "",
             table(rows),

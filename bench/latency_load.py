@@ -25,7 +25,7 @@ from websockets.exceptions import ConnectionClosed
 BATCH_S = 0.1
 SAMPLES_PER_BATCH = 10
 SETUP_CONCURRENCY = 50
-DRAIN_S = 3.0
+DRAIN_S = 30.0  # after the last send, wait at most this long for viewers to receive everything
 
 
 @dataclass
@@ -105,8 +105,9 @@ async def phone_acks(ws: ClientConnection, sent_ms: dict[int, float], stats: Sta
         pass
 
 
-async def phone(ws: ClientConnection, phase_s: float, start: float, end: float, stats: Stats) -> None:
-    """Send 10 samples every 100 ms from `start + phase_s` (monotonic s) until `end`."""
+async def phone(ws: ClientConnection, phase_s: float, start: float, end: float, stats: Stats) -> asyncio.Task:
+    """Send 10 samples every 100 ms from `start + phase_s` (monotonic s) until `end`; return the ack reader,
+    still running, so late acks are counted until the caller stops it."""
     wall_minus_mono = time.time() - time.monotonic()
     sent_ms: dict[int, float] = {}
     reader = asyncio.create_task(phone_acks(ws, sent_ms, stats))
@@ -122,11 +123,9 @@ async def phone(ws: ClientConnection, phase_s: float, start: float, end: float, 
                 stats.expected += 1
                 stats.send_lag_ms.append((time.monotonic() - due) * 1000.0)
             seq += 1
-        await asyncio.sleep(DRAIN_S)  # let the last acks arrive
     except ConnectionClosed:
         stats.phone_disconnects += 1
-    finally:
-        reader.cancel()
+    return reader
 
 
 async def bounded(limit: int, coroutines: list) -> list:
@@ -179,9 +178,12 @@ async def measure(server: str, phones: int, duration_s: float, warmup_s: float, 
         cpu_before, measured_from = (proc_cpu_s(server_pid), proc_cpu_s(os.getpid())), time.monotonic()
         await asyncio.sleep(duration_s)
         cpu_after, measured_s = (proc_cpu_s(server_pid), proc_cpu_s(os.getpid())), time.monotonic() - measured_from
-        await asyncio.gather(*senders)
+        readers = await asyncio.gather(*senders)
+        drain_until = time.monotonic() + DRAIN_S
+        while stats.delivered < stats.expected and time.monotonic() < drain_until:
+            await asyncio.sleep(0.2)  # late batches still count for reach; latency shows how late
         stop.set()
-        for task in watchers:
+        for task in [*watchers, *readers]:
             task.cancel()
         closing = asyncio.gather(*(ws.close() for ws in [*viewers, *phone_sockets]), return_exceptions=True)
         with contextlib.suppress(TimeoutError):
