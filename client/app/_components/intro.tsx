@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 
 import { detectSensor, hasMotionApi, type MotionPermission } from '@/lib/motion';
 
@@ -8,6 +8,8 @@ import { DemoButton } from './demo-button';
 import { PlacementGuide } from './placement-guide';
 import { QrCode } from './qr-code';
 import { usePageUrl } from './use-origin';
+
+const noSubscription = () => () => undefined;
 
 interface Props {
   busy: boolean;
@@ -31,7 +33,11 @@ export function Intro({ busy, permission, error, onStart }: Props) {
       alive = false;
     };
   }, []);
-  const insecure = typeof window !== 'undefined' && !window.isSecureContext;
+  const insecure = useSyncExternalStore(
+    noSubscription,
+    () => !window.isSecureContext,
+    () => false,
+  );
 
   return (
     <>

@@ -42,6 +42,7 @@ export function Recorder() {
   const ticker = useRef<ReturnType<typeof setInterval> | null>(null);
   /** Set once this recording is on its way to the review, by Stop or because the server ended it. */
   const finishing = useRef(false);
+  const starting = useRef(false);
 
   const refreshList = useCallback(async () => setRecordings(await store.listRecordings()), [store]);
 
@@ -110,10 +111,15 @@ export function Recorder() {
   }, [attach, detach, store]);
 
   const start = async () => {
+    if (starting.current) return; // a second tap while the first is still starting
+    starting.current = true;
     setError(null);
     const granted = await requestMotionPermission(); // first, inside the tap, for iOS
     setPermission(granted);
-    if (granted === 'denied') return;
+    if (granted === 'denied') {
+      starting.current = false;
+      return;
+    }
     setPhase('creating');
     try {
       const created = await createSession(device());
@@ -137,6 +143,8 @@ export function Recorder() {
     } catch (e) {
       setError(e instanceof Error ? e.message : 'The recording could not be started.');
       setPhase('intro');
+    } finally {
+      starting.current = false;
     }
   };
 
