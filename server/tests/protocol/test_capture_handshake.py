@@ -115,10 +115,10 @@ async def test_no_hello_within_the_default_10_s_closes_4401(live_server):
     capture = await connect_raw(live_server, session["captureUrl"])
     watch = await connect_raw(live_server, session["watchUrl"])
     (_, capture_code), (_, watch_code) = await asyncio.gather(
-        messages_until_close(capture, 14), messages_until_close(watch, 14)
+        messages_until_close(capture, 30), messages_until_close(watch, 30)
     )
     assert (capture_code, watch_code) == (4401, 4401)
-    assert 9.5 <= time.monotonic() - started <= 13
+    assert 9.9 <= time.monotonic() - started <= 25  # not before 10 s; the upper bound only allows for a busy CI
 
 
 async def test_hello_timeout_follows_the_setting(start_server):
@@ -126,8 +126,8 @@ async def test_hello_timeout_follows_the_setting(start_server):
     session = new_session(server)
     started = time.monotonic()
     ws = await connect_raw(server, session["captureUrl"])
-    assert await messages_until_close(ws, 5) == ([], 4401)
-    assert 0.9 <= time.monotonic() - started <= 3
+    assert await messages_until_close(ws, 15) == ([], 4401)
+    assert 0.99 <= time.monotonic() - started <= 10
 
 
 async def test_a_second_hello_is_bad_message_and_the_socket_stays(live_server):

@@ -3,12 +3,17 @@ once and in order (also for viewers joining mid-stream), and the end of a sessio
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from tests.wire import (
     T0_MS,
     api,
     assert_open,
     connect_raw,
     messages_until_close,
+    metadata,
     new_session,
     open_capture,
     open_watch,
@@ -140,3 +145,37 @@ async def test_the_largest_since_waits_for_batches_that_never_come(live_server):
     api(live_server, "POST", session_path(session, "/end"), session["patientToken"])
     messages, code = await messages_until_close(viewer)
     assert not [m for m in messages if m["type"] == "samples"] and code == 1000
+
+
+async def _pipeline(phone, first_seq: int) -> None:
+    """Send batches without waiting for acks (as a phone catching up does) until the socket closes."""
+    seq = first_seq
+    while True:
+        try:
+            await send_json(phone, {"type": "samples", "seq": seq, "samples": samples(10, start=seq * 10)})
+        except Exception:
+            return
+        seq += 1
+        await asyncio.sleep(0.001)
+
+
+@pytest.mark.xfail(
+    reason="server bug, reported: a batch in flight when POST …/end commits is stored after the end, so a "
+    "viewer closed with status ended never gets it (store: refuse appends to an ended session)",
+    strict=False,
+)
+async def test_a_viewer_watching_as_the_session_ends_gets_every_batch_that_is_stored(live_server):
+    for attempt in range(10):  # a race: each attempt ends the session at a different moment of the stream
+        session = new_session(live_server)
+        phone, _ = await open_capture(live_server, session)
+        await stream(phone, 1)
+        viewer, _ = await open_watch(live_server, session, since=0)
+        sender = asyncio.create_task(_pipeline(phone, 1))
+        await asyncio.sleep(0.02 + 0.003 * attempt)  # let some batches flow; not a synchronisation
+        await asyncio.to_thread(api, live_server, "POST", session_path(session, "/end"), session["patientToken"])
+        messages, code = await messages_until_close(viewer)
+        await messages_until_close(phone)
+        await sender
+        seen = [m["seq"] for m in messages if m["type"] == "samples"]
+        assert code == 1000
+        assert seen == list(range(metadata(live_server, session)["batchCount"])), f"attempt {attempt}"
