@@ -100,7 +100,10 @@ export function RecordingPanel(props: Props) {
       />
 
       {state.capturing && state.analysis && (
-        <p className={`notice small ${state.analysis.qualityReason === 'ok' ? '' : 'warn'}`} role="status">
+        <p
+          className={`notice small ${['motion', 'no_heartbeat'].includes(state.analysis.qualityReason) ? 'warn' : ''}`}
+          role="status"
+        >
           {qualityGuidance(state.analysis.qualityReason)}
         </p>
       )}

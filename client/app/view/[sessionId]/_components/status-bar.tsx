@@ -52,7 +52,7 @@ export function StatusBar({ status, detail, viewers, nowMs, lastSampleMs, lastPa
   }
 
   return (
-    <section className="card row" style={{ justifyContent: 'space-between', gap: '0.75rem' }} aria-label="Status">
+    <section className="card row status-bar" aria-label="Status">
       <div className="row" style={{ gap: '0.75rem', flexWrap: 'nowrap', minWidth: 0 }}>
         <span
           className={`pill ${tone}`}

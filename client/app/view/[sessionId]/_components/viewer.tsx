@@ -115,15 +115,26 @@ export function Viewer({ sessionId }: { sessionId: string }) {
         lastPatientMs={info.lastPatientMs}
         session={info.session}
       />
-      <Vitals
-        analysis={info.analysis}
-        analysisAtMs={info.analysisAtMs}
-        nowMs={clock.nowMs}
-        durationS={clock.durationS}
-        samplingRateHz={trace.samplingRateHz}
-        receivedRef={received}
-      />
-      <LiveChart trace={trace} durationS={clock.durationS} ended={status === 'ended'} />
+      {status === 'error' && (
+        <section className="card stack" aria-labelledby="invalid-title">
+          <h1 id="invalid-title">This link does not open a recording</h1>
+          <p className="muted">
+            The link may be incomplete (it must include everything after “#”), the recording may have been deleted by
+            the patient, or the link was mistyped. Ask the patient to share the link again from their phone.
+          </p>
+        </section>
+      )}
+      <div hidden={status === 'error'} className="stack" style={{ gap: '1rem' }}>
+        <Vitals
+          analysis={info.analysis}
+          analysisAtMs={info.analysisAtMs}
+          nowMs={clock.nowMs}
+          durationS={clock.durationS}
+          samplingRateHz={trace.samplingRateHz}
+          receivedRef={received}
+        />
+        <LiveChart trace={trace} durationS={clock.durationS} ended={status === 'ended'} />
+      </div>
       {token && status !== 'error' && (
         <section className="card stack" aria-labelledby="record-title">
           <div className="row" style={{ justifyContent: 'space-between' }}>
