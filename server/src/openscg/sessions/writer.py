@@ -36,7 +36,7 @@ class Append:
 
 
 WriteFn = Callable[[Connection], Any]
-GroupFn = Callable[[Connection, list[Append]], None]
+GroupFn = Callable[[Connection, list[Append]], dict[str, BaseException]]  # refused appends, by session
 _Item = tuple["Append | WriteFn", asyncio.Future[Any], asyncio.AbstractEventLoop]
 _STOP = object()
 
@@ -101,19 +101,27 @@ class GroupWriter:
                 except Exception:
                     self._settle(item, None, _current_exception())
                 else:
-                    self._settle(item, result, None)
+                    failed = result if isinstance(result, BaseException) else None
+                    self._settle(item, None if failed else result, failed)
             return
         for item, result in zip(group, results, strict=True):
-            self._settle(item, result, None)
+            if isinstance(result, BaseException):
+                self._settle(item, None, result)
+            else:
+                self._settle(item, result, None)
 
     def _execute(self, group: list[_Item]) -> list[Any]:
         appends = [item[0] for item in group if isinstance(item[0], Append)]
         results: list[Any] = []
+        refused: dict[str, BaseException] = {}
         with self._engine.begin() as connection:
             if appends:
-                self._apply_appends(connection, appends)  # type: ignore[arg-type]
+                refused = self._apply_appends(connection, appends)  # type: ignore[arg-type]
             for write, _future, _loop in group:
-                results.append(None if isinstance(write, Append) else write(connection))
+                if isinstance(write, Append):
+                    results.append(refused.get(write.session_id))
+                else:
+                    results.append(write(connection))
         self.groups_committed += 1
         self.writes_committed += len(group)
         return results
