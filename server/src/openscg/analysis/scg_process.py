@@ -63,7 +63,10 @@ def summarize_window(beat_t_ms, scores, periodicity, ok_ibi, end_ms, motion_frac
     heart_rate_bpm, coverage = window_heart_rate_bpm(beat_t_ms, ok_ibi, start_ms, end_ms)
     inside = (beat_t_ms >= start_ms) & (beat_t_ms <= end_ms)
     rhythm = float(np.median(periodicity[inside])) if np.any(inside) else 0.0
-    quality, reason = window_quality(scores[inside], rhythm, coverage, motion_fraction, usable_s, beat_t_ms[inside])
+    ibi_ms = np.diff(beat_t_ms[inside])
+    if ibi_ms.size:  # an interval that spans a gap or a motion burst says nothing about the rhythm
+        ibi_ms = ibi_ms[ibi_ms < 1.6 * np.median(ibi_ms)]
+    quality, reason = window_quality(scores[inside], rhythm, coverage, motion_fraction, usable_s, ibi_ms)
     if reason != "ok":
         heart_rate_bpm = None
     return (None if heart_rate_bpm is None else round(heart_rate_bpm, 1)), quality, reason

@@ -48,15 +48,15 @@ def motion_mask(band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_f
     return np.repeat(widened, block)[: band_ms2.shape[0]]
 
 
-def interval_consistency(beat_t_ms: np.ndarray | None) -> float:
-    """1 when successive beat intervals change by ≤ 15 % of an interval (median), falling to 0 at 30 %.
-    Sinus rhythm at rest changes by a few per cent beat to beat; a train that mixes in diastolic complexes or
-    noise alternates short/long intervals and changes by 30 % or more."""
-    if beat_t_ms is None or len(beat_t_ms) < 4:
+def interval_consistency(ibi_ms: np.ndarray | None) -> float:
+    """1 when successive beat intervals (ms) change little — RMSSD ≤ 15 % of the mean interval — falling to 0
+    at 35 %. Sinus rhythm at rest has RMSSD/mean NN of a few per cent (up to ~15 % in the fittest); a train that
+    mixes in diastolic complexes or noise alternates short/long intervals and scores 30–50 %."""
+    if ibi_ms is None or len(ibi_ms) < 3:
         return 1.0
-    ibi_ms = np.diff(np.asarray(beat_t_ms, dtype=float))
-    change = float(np.median(np.abs(np.diff(ibi_ms))) / np.median(ibi_ms))
-    return float(np.clip((0.3 - change) / 0.15, 0.0, 1.0))
+    ibi_ms = np.asarray(ibi_ms, dtype=float)
+    change = float(np.sqrt(np.mean(np.diff(ibi_ms) ** 2)) / np.mean(ibi_ms))
+    return float(np.clip((0.35 - change) / 0.2, 0.0, 1.0))
 
 
 def window_quality(
@@ -65,12 +65,13 @@ def window_quality(
     ibi_coverage: float,
     motion_fraction: float,
     usable_s: float,
-    beat_t_ms: np.ndarray | None = None,
+    ibi_ms: np.ndarray | None = None,
 ) -> tuple[float, str]:
     """Quality 0–1 and reason for one window. `scores`: template correlations of its beats; `periodicity`:
     envelope autocorrelation at the beat period; `ibi_coverage`: fraction of the window covered by normal
     intervals; `motion_fraction`: fraction flagged as motion; `usable_s`: seconds of usable signal;
-    `beat_t_ms`: the window's beat times, whose successive-interval changes must look like a heart's.
+    `ibi_ms`: the window's beat intervals (without those spanning gaps), whose successive changes must look
+    like a heart's.
 
     Clean SCG beats correlate with their template (over the systolic complex) at 0.85–0.97; band-passed noise,
     where the matched filter still finds its best-fitting bumps, at 0.45–0.65 — hence the 0.65–0.9 ramp."""
@@ -79,7 +80,7 @@ def window_quality(
     score_term = float(np.clip((np.median(scores) - 0.65) / 0.25, 0.0, 1.0)) if scores.size else 0.0
     rhythm_term = float(np.clip(0.5 + periodicity / 0.3, 0.0, 1.0))
     quality = score_term * rhythm_term * float(np.clip(ibi_coverage / 0.7, 0.0, 1.0))
-    quality *= interval_consistency(beat_t_ms)
+    quality *= interval_consistency(ibi_ms)
     quality = round(quality * (1.0 - 0.5 * motion_fraction), 3)
     if quality >= PUBLISH_QUALITY and usable_s >= MIN_WINDOW_S:
         return quality, "ok"
