@@ -15,6 +15,7 @@ MOTION_RMS_RATIO = 4.0
 MOTION_RMS_FLOOR_MS2 = 0.05
 MOTION_TILT_MS2 = 1.0  #: within one 0.5-s block
 MOTION_BLOCK_S = 0.5
+MOTION_WIDEN_BLOCKS = 1  #: a burst rings on: mask 0.5 s either side
 MIN_WINDOW_S = 5.0  #: less usable signal than this in a window is `too_short`
 PUBLISH_QUALITY = 0.5  #: below this no heart rate is published
 
@@ -31,7 +32,7 @@ def block_rms(x: np.ndarray, block: int) -> np.ndarray:
 
 def motion_mask(band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_fs_hz: float) -> np.ndarray:
     """True at each analysis sample (of `band_ms2`, `fs_hz`) inside a motion burst: 0.5-s blocks whose
-    cardiac-band RMS or slow-signal swing is out of range, widened by one block each side."""
+    cardiac-band RMS or slow-signal swing is out of range, widened by MOTION_WIDEN_BLOCKS each side."""
     block = max(1, round(MOTION_BLOCK_S * fs_hz))
     rms = block_rms(band_ms2, block)
     limit = max(MOTION_RMS_RATIO * float(np.median(rms)), MOTION_RMS_FLOOR_MS2)
@@ -42,9 +43,7 @@ def motion_mask(band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_f
         blocks = slow_ms2[: n_slow * slow_block].reshape(n_slow, slow_block, -1)
         swing = (blocks.max(axis=1) - blocks.min(axis=1)).max(axis=1)
         moving[:n_slow] |= swing > MOTION_TILT_MS2
-    widened = moving.copy()
-    widened[1:] |= moving[:-1]
-    widened[:-1] |= moving[1:]
+    widened = np.convolve(moving, np.ones(2 * MOTION_WIDEN_BLOCKS + 1), mode="same") > 0
     return np.repeat(widened, block)[: band_ms2.shape[0]]
 
 
@@ -81,7 +80,7 @@ def window_quality(
     rhythm_term = float(np.clip(0.5 + periodicity / 0.3, 0.0, 1.0))
     quality = score_term * rhythm_term * float(np.clip(ibi_coverage / 0.7, 0.0, 1.0))
     quality *= interval_consistency(ibi_ms)
-    quality = round(quality * (1.0 - 0.5 * motion_fraction), 3)
+    quality = round(quality, 3)
     if quality >= PUBLISH_QUALITY and usable_s >= MIN_WINDOW_S:
         return quality, "ok"
     if motion_fraction > 0.1:
