@@ -21,8 +21,8 @@ KEEP_S = 70.0
 LIVE_BLOCK_S = 12.0
 BREATH_S = 60.0
 SETTLE_MS = 1500.0
-BREATH_EVERY_STEPS = 10
-AXIS_EVERY_STEPS = 10
+BREATH_EVERY_STEPS = 15
+AXIS_EVERY_STEPS = 30
 MODEL_EVERY_STEPS = 5
 
 
@@ -96,7 +96,7 @@ class LiveAnalyzer:
             return None, 0.0, "too_short", []  # no rate before the first full 10-s window, as offline
         first = np.searchsorted(self._t_ms, end_ms - LIVE_BLOCK_S * 1000.0)
         if self._steps % AXIS_EVERY_STEPS == 1:
-            self._axis = None  # find the cardiac axis again (three band-passes) every 10 s; reuse it in between
+            self._axis = None  # find the cardiac axis again (three band-passes) every 30 s; reuse it in between
         prep = prepare_scg(self._t_ms[first:], self._accel_ms2[first:], self._axis)
         if prep is None:
             return None, 0.0, "too_short", []

@@ -105,7 +105,7 @@ def window_heart_rate_bpm(beat_t_ms: np.ndarray, ok_ibi: np.ndarray, start_ms: f
 
 
 def running_median(x: np.ndarray, width: int) -> np.ndarray:
-    """Running median over `width` values with the ends padded by repetition (not by zeros)."""
+    """Running median over an odd `width` of values, the ends padded by repetition (not by zeros)."""
     half = width // 2
     padded = np.pad(np.asarray(x, dtype=float), half, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)
+    return np.sort(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1)[:, half]
