@@ -38,7 +38,9 @@ COLUMNS = [
     ("ack p99 ms", "ack_p99_ms", "{:.1f}"),
     ("KiB/connection", "rss_kib_per_connection", "{:.0f}"),
     ("server CPU", "server_cpu", "{:.0%}"),
+    ("others on CPU 0", "others_on_server_cpu", "{:.0%}"),
     ("generator CPU", "generator_cpu", "{:.0%}"),
+    ("others on CPU 1", "others_on_generator_cpu", "{:.0%}"),
     ("generator lag p99 ms", "send_lag_p99_ms", "{:.1f}"),
     ("viewer drops", "viewer_disconnects", "{:d}"),
 ]

@@ -51,6 +51,20 @@ def proc_rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_busy_s(cpu: int) -> float:
+    """Seconds CPU `cpu` has been busy (anything but idle and iowait), from /proc/stat."""
+    for line in Path("/proc/stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            ticks = [int(value) for value in line.split()[1:]]
+            return (sum(ticks[:8]) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
+
+
+def clocks(pids: tuple[int, int]) -> list[float]:
+    """CPU seconds of the server and of this generator, and busy seconds of CPU 0 and CPU 1 (their pins)."""
+    return [proc_cpu_s(pids[0]), proc_cpu_s(pids[1]), cpu_busy_s(0), cpu_busy_s(1)]
+
+
 def proc_cpu_s(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -175,9 +189,9 @@ async def measure(server: str, phones: int, duration_s: float, warmup_s: float, 
             for i, ws in enumerate(phone_sockets)
         ]
         await asyncio.sleep(max(0.0, start + warmup_s - time.monotonic()))
-        cpu_before, measured_from = (proc_cpu_s(server_pid), proc_cpu_s(os.getpid())), time.monotonic()
+        cpu_before, measured_from = clocks((server_pid, os.getpid())), time.monotonic()
         await asyncio.sleep(duration_s)
-        cpu_after, measured_s = (proc_cpu_s(server_pid), proc_cpu_s(os.getpid())), time.monotonic() - measured_from
+        cpu_after, measured_s = clocks((server_pid, os.getpid())), time.monotonic() - measured_from
         readers = await asyncio.gather(*senders)
         drain_until = time.monotonic() + DRAIN_S
         while stats.delivered < stats.expected and time.monotonic() < drain_until:
@@ -231,6 +245,8 @@ def summarize(
         "rss_kib_per_connection": kib_per_conn,
         "server_cpu": cpu[0],
         "generator_cpu": cpu[1],
+        "others_on_server_cpu": max(0.0, cpu[2] - cpu[0]),  # other processes on CPU 0 meanwhile
+        "others_on_generator_cpu": max(0.0, cpu[3] - cpu[1]),
         "send_lag_p99_ms": pct(stats.send_lag_ms, 99),
         "viewer_disconnects": stats.viewer_disconnects,
         "phone_disconnects": stats.phone_disconnects,
