@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from openscg.analysis.scg_beats import BeatModel, BeatTrack, detect_beats, find_beats
+from openscg.analysis.scg_beats import BeatTrack, detect_beats, find_beats
 from openscg.analysis.scg_breathing import respiratory_rate_bpm
 from openscg.analysis.scg_clean import SLOW_FS_HZ, prepare_scg, slow_acceleration
 from openscg.analysis.scg_process import WINDOW_S, clean_input, summarize_window
 from openscg.analysis.scg_rate import normal_intervals
+from openscg.analysis.scg_template import BeatModel
 
 KEEP_S = 70.0
 #: each step re-analyses this much: the 10-s rate window plus 2 s for the filters and the template to settle

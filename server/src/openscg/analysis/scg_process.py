@@ -119,6 +119,7 @@ def analyze_recording(t_ms: np.ndarray, accel_ms2: np.ndarray) -> dict:
 
 def summarize_windows(prep: PreparedScg, moving, usable, beats, ends_ms) -> list:
     """(end_ms, bpm|None, quality, reason) for every window end; `beats` = (t_ms, scores, periodicity, ok)."""
+    beat_t_ms, scores, periodicity, ok_ibi = beats
     step_ms = 1000.0 / prep.fs_hz
     moving_sum = np.concatenate(([0], np.cumsum(moving)))
     usable_sum = np.concatenate(([0], np.cumsum(usable)))
@@ -129,7 +130,8 @@ def summarize_windows(prep: PreparedScg, moving, usable, beats, ends_ms) -> list
         n = max(hi - lo, 1)
         motion_fraction = float(moving_sum[hi] - moving_sum[lo]) / n
         usable_s = float(usable_sum[hi] - usable_sum[lo]) / prep.fs_hz
-        rows.append((float(end_ms), *summarize_window(*beats, end_ms, motion_fraction, usable_s)))
+        summary = summarize_window(beat_t_ms, scores, periodicity, ok_ibi, end_ms, motion_fraction, usable_s)
+        rows.append((float(end_ms), *summary))
     return rows
 
 
