@@ -10,6 +10,7 @@ from openscg.analysis import LiveAnalyzer, analyze_recording
 
 BATCH_MS = 100.0  #: the phone sends a batch about every 100 ms
 STEP_MS = 1000.0  #: the server steps the live analyzer about once a second
+FIRST_WINDOW_MS = 10000.0 - 1.0
 
 
 def run_live(t_ms: np.ndarray, accel_ms2: np.ndarray) -> tuple[list[float], list[list], float]:
@@ -33,7 +34,8 @@ def run_live(t_ms: np.ndarray, accel_ms2: np.ndarray) -> tuple[list[float], list
         cpu_s += time.process_time() - start
         if message is not None:
             beats += message["beats"]
-            series.append([message["tMs"], message["heartRateBpm"]])
+            if message["tMs"] - t_ms[0] >= FIRST_WINDOW_MS:  # as offline: windows from the first full 10 s
+                series.append([message["tMs"], message["heartRateBpm"]])
     return beats, series, cpu_s
 
 
