@@ -70,7 +70,7 @@ export async function startServer(): Promise<{ url: string; child: ChildProcess 
     ['serve', '--host', '127.0.0.1', '--port', String(port)],
     {
       OPENSCG_DATABASE_URL: `sqlite:///${join(dir, 't.db')}`,
-      OPENSCG_CORS_ORIGINS: '["*"]',
+      OPENSCG_CORS_ORIGINS: '*',
       OPENSCG_LOG_JSON: 'false',
     },
     REPO_DIR,

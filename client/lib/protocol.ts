@@ -78,7 +78,8 @@ export interface SessionAnalysis {
   heartRateBpm: number | null;
   coverage: number | null;
   beats: number[];
-  ibiMs: number[];
+  /** Intervals between beats; null where an interval is not a normal one. */
+  ibiMs: Array<number | null>;
   hrv: { meanNnMs: number | null; sdnnMs: number | null; rmssdMs: number | null; pnn50: number | null } | null;
   respiratoryRateBpm: number | null;
 }

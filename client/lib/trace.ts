@@ -72,6 +72,12 @@ export class Trace {
     if (beatsMs.length) this.version += 1;
   }
 
+  /** Replace the beat times with a whole-recording analysis (t_ms, ascending). */
+  setBeats(beatsMs: readonly number[]): void {
+    this.beatsMs.splice(0, this.beatsMs.length, ...beatsMs);
+    this.version += 1;
+  }
+
   /** Seconds from the first to the last sample. */
   get durationS(): number {
     return this.t0Ms === null || this.count === 0 ? 0 : (this.live.last(T) - this.t0Ms) / 1000;

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { getAnalysis, getSession } from '@/lib/api';
 import type { SessionAnalysis, SessionMetadata } from '@/lib/protocol';
@@ -10,9 +10,20 @@ import { fmt, fmtCount, fmtDuration } from './format';
 type Loaded<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'error'; message: string };
 
 /** The stored recording's facts and the server's whole-recording analysis ("—" where it has no number). */
-export function AnalysisSummary({ sessionId, token, refreshKey = 0 }: { sessionId: string; token: string; refreshKey?: number }) {
+interface Props {
+  sessionId: string;
+  token: string;
+  /** Called with the analysis once loaded (e.g. to mark every beat of the recording on the chart). */
+  onAnalysis?: (analysis: SessionAnalysis) => void;
+}
+
+export function AnalysisSummary({ sessionId, token, onAnalysis }: Props) {
   const [meta, setMeta] = useState<Loaded<SessionMetadata>>({ state: 'loading' });
   const [analysis, setAnalysis] = useState<Loaded<SessionAnalysis | null>>({ state: 'loading' });
+  const onAnalysisRef = useRef(onAnalysis);
+  useEffect(() => {
+    onAnalysisRef.current = onAnalysis;
+  }, [onAnalysis]);
 
   useEffect(() => {
     let alive = true;
@@ -21,13 +32,17 @@ export function AnalysisSummary({ sessionId, token, refreshKey = 0 }: { sessionI
       (e: Error) => alive && setMeta({ state: 'error', message: e.message }),
     );
     getAnalysis(sessionId, token).then(
-      (value) => alive && setAnalysis({ state: 'ok', value }),
+      (value) => {
+        if (!alive) return;
+        setAnalysis({ state: 'ok', value });
+        if (value) onAnalysisRef.current?.(value);
+      },
       (e: Error) => alive && setAnalysis({ state: 'error', message: e.message }),
     );
     return () => {
       alive = false;
     };
-  }, [sessionId, token, refreshKey]);
+  }, [sessionId, token]);
 
   const m = meta.state === 'ok' ? meta.value : null;
   const a = analysis.state === 'ok' ? analysis.value : null;

@@ -45,7 +45,7 @@ export function LiveChart({ trace, durationS, ended }: Props) {
 
   const getFrame = useCallback((): TraceWindow | null => {
     const v = current.current;
-    const key = v.paused ? `p|${v.mode}|${v.spanS}|${v.endS}|${trace.count}` : `l|${v.mode}|${v.spanS}|${trace.version}`;
+    const key = v.paused ? `p|${v.mode}|${v.spanS}|${v.endS}|${trace.version}` : `l|${v.mode}|${v.spanS}|${trace.version}`;
     if (key === lastKey.current) return null;
     lastKey.current = key;
     if (v.paused) return trace.historyWindow(Math.max(0, v.endS - v.spanS), v.spanS, v.mode);

@@ -6,10 +6,17 @@
  */
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
-import { DownloadButtons } from '@/app/_components/download-buttons';
 import { AnalysisSummary } from '@/app/_components/analysis-summary';
+import { DownloadButtons } from '@/app/_components/download-buttons';
 import { wsUrl } from '@/lib/api';
-import { paths, tokenFromHash, type LiveAnalysis, type SessionMetadata, type SessionStatus } from '@/lib/protocol';
+import {
+  paths,
+  tokenFromHash,
+  type LiveAnalysis,
+  type SessionAnalysis,
+  type SessionMetadata,
+  type SessionStatus,
+} from '@/lib/protocol';
 import { Trace } from '@/lib/trace';
 import { WatchSocket, type WatchConnection } from '@/lib/watch-socket';
 
@@ -58,6 +65,7 @@ export function Viewer({ sessionId }: { sessionId: string }) {
   const [info, setInfo] = useState<LiveInfo>(INITIAL);
   const [clock, setClock] = useState({ nowMs: 0, durationS: 0, lastSampleMs: null as number | null });
   const received = useRef<HTMLSpanElement>(null);
+  const [final, setFinal] = useState<SessionAnalysis | null>(null);
 
   useEffect(() => {
     if (!token) return;
@@ -132,6 +140,7 @@ export function Viewer({ sessionId }: { sessionId: string }) {
           durationS={clock.durationS}
           samplingRateHz={trace.samplingRateHz}
           receivedRef={received}
+          final={status === 'ended' ? final : null}
         />
         <LiveChart trace={trace} durationS={clock.durationS} ended={status === 'ended'} />
       </div>
@@ -143,7 +152,16 @@ export function Viewer({ sessionId }: { sessionId: string }) {
             </h2>
             <DownloadButtons sessionId={sessionId} token={token} />
           </div>
-          {status === 'ended' && <AnalysisSummary sessionId={sessionId} token={token} />}
+          {status === 'ended' && (
+            <AnalysisSummary
+              sessionId={sessionId}
+              token={token}
+              onAnalysis={(a) => {
+                trace.setBeats(a.beats);
+                setFinal(a);
+              }}
+            />
+          )}
         </section>
       )}
     </>
