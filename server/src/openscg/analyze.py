@@ -80,6 +80,9 @@ def plot_analysis(t_ms, accel_ms2, result: dict[str, Any], out_png: Path, title:
             marks = beats_s[(beats_s >= lo) & (beats_s <= hi)]
             ax.plot(marks, np.interp(marks, t_s, prep.scg_ms2), "v", color="tab:red", ms=4)
             ax.set_ylabel("SCG (m/s²)")
+            calm = np.abs(prep.scg_ms2[prep.usable]) if np.any(prep.usable) else np.abs(prep.scg_ms2)
+            limit = 1.5 * float(np.percentile(calm, 99.5)) if calm.size else 1.0
+            ax.set_ylim(-limit, limit)  # handling the phone would otherwise flatten the heartbeat to a line
     average = result["averageBeat"]
     if average:
         mean, std = np.asarray(average["mean"]), np.asarray(average["std"])
