@@ -26,6 +26,7 @@ from openscg.live.routes import router as live_router
 from openscg.metrics import Metrics
 from openscg.ratelimit import RateLimiter
 from openscg.sessions.analysis_route import router as analysis_router
+from openscg.sessions.retention import start_retention
 from openscg.sessions.routes import router as sessions_router
 from openscg.sessions.store import SessionStore
 from openscg.settings import Settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
             metrics=metrics,
             create_limiter=RateLimiter(settings.sessions_per_minute, "sessions created"),
         )
+        start_retention(app.state.ctx)  # cancelled with the other background tasks below
         log.info(
             "openscg ready",
             extra={"database": engine.url.get_backend_name(), "broker": settings.broker_url.split(":")[0]},

@@ -70,6 +70,15 @@ class Settings(BaseSettings):
         512, ge=1, description="Most batches committed in one database transaction (group commit)."
     )
     db_pool_size: int = Field(5, ge=1, description="Database connections kept for reads.")
+    retention_days: float = Field(
+        30.0,
+        ge=0,
+        description="Sessions created more than this many days ago are erased, with their samples and access "
+        "log (fractions allowed; 0 keeps sessions until the patient deletes them).",
+    )
+    retention_interval_s: float = Field(
+        3600.0, gt=0, description="Seconds between two passes of the retention job (the first runs at startup)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

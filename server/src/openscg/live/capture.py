@@ -89,6 +89,7 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
         await ws.send_text(dumps({"type": "ready", "nextSeq": state.next_seq}))
         await ctx.hub.publish_status(session_id, state.status, presence)
         log.info("capture ready", extra={"session_id": session_id, "seq": state.next_seq})
+        ctx.store.access_log.record(session_id, "patient", "capture", ws.headers.get("user-agent"))
         if ctx.settings.analysis_interval_s > 0:
             state.feed = AnalysisFeed(session_id, ctx, ctx.settings.analysis_interval_s)
             await state.feed.start(state.last_t_ms)

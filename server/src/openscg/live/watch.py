@@ -53,9 +53,14 @@ class ViewerMember:
         self.live = False  # False while catching up from the database
         self.lagging = False  # live events were dropped while catching up
         self.too_slow = False
+        self.token_role = "viewer"  # the token it opened with: a revoked share link closes only viewer tokens
         self._ctx = ctx
 
     def deliver(self, event: Event) -> None:
+        if event.kind == "revoked":
+            if self.token_role == "viewer":
+                self.outbox.force(event)
+            return
         if event.kind in ("deleted", "ended"):
             self.outbox.force(event)
             return
@@ -80,10 +85,13 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
     try:
         hello = await receive_hello(ws, ctx)
         row = await ctx.store.get(session_id)
-        role_for(row, hello.token)
+        role = role_for(row, hello.token)
         member = ViewerMember(ctx.settings.viewer_queue_batches, ctx)
+        member.token_role = role
         presence = await ctx.hub.attach(session_id, member)
         row = await ctx.store.get(session_id)
+        role_for(row, hello.token)  # again: the share link may have been revoked before this socket attached
+        ctx.store.access_log.record(session_id, role, "watch", ws.headers.get("user-agent"))
         meta = session_metadata(row, presence.patient_connected, presence.viewers)
         await ws.send_text(dumps({"type": "ready", "session": meta}))
         await ctx.hub.publish_status(session_id, row["status"], presence)
@@ -169,6 +177,8 @@ async def _send_loop(ws: WebSocket, session_id: str, ctx: Context, member: Viewe
             await _finish(ws, session_id, ctx, member, next_seq)
         elif event.kind == "deleted":
             raise CloseSocket(4410, "session deleted")
+        elif event.kind == "revoked":
+            raise CloseSocket(4401, "share link revoked")
         elif event.kind == "too_slow":
             raise CloseSocket(1013, "viewer too slow; reconnect with since = last seq + 1")
 

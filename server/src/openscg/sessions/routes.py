@@ -100,11 +100,16 @@ async def import_session(request: Request) -> JSONResponse:
     return _created(ctx, await _metadata(ctx, row), patient_token, viewer_token)
 
 
+def _record(ctx: Context, request: Request, session_id: str, role: str, action: str) -> None:
+    """Note this access in the session's access log (never waits; see sessions/access_log.py)."""
+    ctx.store.access_log.record(session_id, role, action, request.headers.get("user-agent"))
+
+
 @router.get("/{session_id}", summary="Session metadata")
 async def get_session(request: Request, session_id: str, authorization: Authorization = None) -> dict[str, Any]:
     ctx = _ctx(request)
     row = await ctx.store.get(session_id)
-    role_for(row, bearer_token(authorization))
+    _record(ctx, request, session_id, role_for(row, bearer_token(authorization)), "metadata")
     return await _metadata(ctx, row)
 
 
@@ -113,6 +118,7 @@ async def end_session(request: Request, session_id: str, authorization: Authoriz
     ctx = _ctx(request)
     row = await ctx.store.get(session_id)
     require_patient(row, bearer_token(authorization))
+    _record(ctx, request, session_id, "patient", "end")
     was_ended = row["status"] == "ended"
     row = await ctx.store.end(session_id)
     if not was_ended:
@@ -131,6 +137,29 @@ async def delete_session(request: Request, session_id: str, authorization: Autho
     return Response(status_code=204)
 
 
+@router.post("/{session_id}/viewer-token", summary="Revoke the share link: a new viewerToken (patient)")
+async def replace_viewer_token(request: Request, session_id: str, authorization: Authorization = None) -> JSONResponse:
+    """The old viewer token stops working at once (401) and its open watch sockets are closed with 4401, on
+    every server process; sockets opened with the patient token stay."""
+    ctx = _ctx(request)
+    row = await ctx.store.get(session_id)
+    require_patient(row, bearer_token(authorization))
+    viewer_token = new_token()
+    await ctx.store.replace_viewer_token_hash(session_id, hash_token(viewer_token))
+    await ctx.hub.publish(session_id, Event("revoked"))
+    _record(ctx, request, session_id, "patient", "revoke")
+    return JSONResponse({"viewerToken": viewer_token}, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{session_id}/access-log", summary="Who accessed the session: time, role, action, client (patient)")
+async def get_access_log(request: Request, session_id: str, authorization: Authorization = None) -> JSONResponse:
+    ctx = _ctx(request)
+    row = await ctx.store.get(session_id)
+    require_patient(row, bearer_token(authorization))
+    entries = await ctx.store.access_log.entries(session_id)
+    return JSONResponse({"entries": entries}, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/{session_id}/data", summary="The stored samples as a session document (or CSV)")
 async def get_data(
     request: Request,
@@ -140,7 +169,7 @@ async def get_data(
 ) -> StreamingResponse:
     ctx = _ctx(request)
     row = await ctx.store.get(session_id)
-    role_for(row, bearer_token(authorization))
+    _record(ctx, request, session_id, role_for(row, bearer_token(authorization)), "data")
     meta = await _metadata(ctx, row)
     batches = ctx.store.iter_samples(session_id)
     if format == "csv":

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from openscg.errors import SessionGone, SessionNotFound, StorageUnavailable
 from openscg.protocol import pack_samples, unpack_samples
-from openscg.sessions.tables import batches, sessions
+from openscg.sessions.access_log import AccessLog
+from openscg.sessions.tables import access_log, batches, sessions
 from openscg.sessions.writer import Append, GroupWriter
 
 Row = dict[str, Any]
@@ -45,6 +46,7 @@ class SessionStore:
     def __init__(self, engine: Engine, max_group: int = 512) -> None:
         self.engine = engine
         self.writer = GroupWriter(engine, _apply_appends, max_group)
+        self.access_log = AccessLog(engine, self.writer)
 
     def start(self) -> None:
         self.writer.start()
@@ -114,10 +116,27 @@ class SessionStore:
         await self.get(session_id)
 
         def write(connection: Connection) -> None:
+            connection.execute(delete(access_log).where(access_log.c.session_id == session_id))
             connection.execute(delete(batches).where(batches.c.session_id == session_id))
             connection.execute(delete(sessions).where(sessions.c.id == session_id))
 
         await self._write(write)
+
+    async def replace_viewer_token_hash(self, session_id: str, viewer_token_hash: str) -> None:
+        """Revoke the share link: from the commit on, only the new viewer token opens the session."""
+        statement = update(sessions).where(sessions.c.id == session_id).values(viewer_token_hash=viewer_token_hash)
+        if (await self._write(lambda connection: connection.execute(statement).rowcount)) == 0:
+            raise SessionNotFound()
+
+    async def created_before(self, cutoff_ms: float, limit: int) -> list[str]:
+        """Ids of up to `limit` sessions created before `cutoff_ms` (for the retention job), oldest first."""
+        query = (
+            select(sessions.c.id)
+            .where(sessions.c.created_at_ms < cutoff_ms)
+            .order_by(sessions.c.created_at_ms)
+            .limit(limit)
+        )
+        return await self._read(lambda connection: [str(row[0]) for row in connection.execute(query)])
 
     # -- batches ----------------------------------------------------------------------------------------
     async def append(self, session_id: str, seq: int, samples: list[list[float]]) -> None:

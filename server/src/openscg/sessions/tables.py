@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -49,4 +50,16 @@ batches = Table(
     Column("t_last_ms", Float, nullable=False),
     Column("n_samples", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
+)
+
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(36), ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("at_ms", Float, nullable=False),
+    Column("role", String(8), nullable=False),  # patient | viewer
+    Column("action", String(16), nullable=False),  # watch | capture | metadata | data | analysis | end | revoke
+    Column("client", String(64), nullable=False),  # coarse: "Chrome on Android"; never an address
+    Index("ix_access_log_session_id", "session_id", "at_ms"),
 )
