@@ -90,3 +90,29 @@ def test_live_analyzer_on_tiny_and_empty_batches():
     assert message is not None and message["qualityReason"] == "too_short" and message["heartRateBpm"] is None
     assert live.step() is None  # nothing new
     strict_json(message)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    n=st.integers(0, 3000),
+    step_ms=st.floats(0.5, 200.0),
+    jitter=st.floats(0.0, 3.0),
+    scale=st.sampled_from([0.0, 1e-6, 0.05, 9.81, 500.0]),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_any_finite_input_gives_a_json_answer(n, step_ms, jitter, scale, shuffle, seed):
+    rng = np.random.default_rng(seed)
+    t_ms = np.cumsum(step_ms * np.abs(1.0 + jitter * rng.standard_normal(n)))
+    if shuffle:
+        rng.shuffle(t_ms)
+    accel = scale * rng.standard_normal((n, 3))
+    result = analyze_recording(t_ms, accel)
+    assert set(result) == KEYS
+    strict_json(result)
+    live = LiveAnalyzer()
+    for start in range(0, n, 97):
+        live.push(np.sort(t_ms[start : start + 97]), accel[start : start + 97])
+        message = live.step()
+        if message is not None:
+            strict_json(message)

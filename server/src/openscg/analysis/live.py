@@ -18,6 +18,7 @@ from openscg.analysis.scg_rate import normal_intervals
 from openscg.analysis.scg_template import BeatModel
 
 KEEP_S = 70.0
+MAX_PENDING_SAMPLES = 20_000
 #: each step re-analyses this much: the 10-s rate window plus 2 s for the filters and the template to settle
 LIVE_BLOCK_S = 12.0
 BREATH_S = 60.0
@@ -34,6 +35,7 @@ class LiveAnalyzer:
         self._t_ms = np.zeros(0)
         self._accel_ms2 = np.zeros((0, 3))
         self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_samples = 0
         self._last_step_t_ms: float | None = None
         self._first_t_ms: float | None = None
         self._last_beat_t_ms = -np.inf
@@ -49,6 +51,9 @@ class LiveAnalyzer:
         t_ms = np.asarray(t_ms, dtype=float).reshape(-1)
         if t_ms.size:
             self._pending.append((t_ms, np.asarray(accel_ms2, dtype=float).reshape(t_ms.size, 3)))
+            self._pending_samples += t_ms.size
+        if self._pending_samples > MAX_PENDING_SAMPLES:  # pushed without stepping: stay bounded anyway
+            self._consolidate()
 
     def _consolidate(self) -> None:
         """Append pending batches, drop non-finite or out-of-order rows, keep the last KEEP_S seconds."""
@@ -57,6 +62,7 @@ class LiveAnalyzer:
                 np.concatenate([t for t, _ in self._pending]), np.concatenate([a for _, a in self._pending])
             )
             self._pending.clear()
+            self._pending_samples = 0
             if self._t_ms.size:
                 after = t_ms > self._t_ms[-1]
                 t_ms, accel_ms2 = t_ms[after], accel_ms2[after]
