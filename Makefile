@@ -46,8 +46,26 @@ endif
 
 lint: install
 	cd server && ../$(BIN)/ruff check src tests && ../$(BIN)/ruff format --check src tests && ../$(BIN)/mypy
+	@# Dependency audit (docs/security.md): a known vulnerability fails the build; an audit service that cannot
+	@# be used here (offline, or a registry mirror without it) is reported loudly and does not.
+	@echo "pip-audit: the server's Python environment"; \
+	out=$$($(BIN)/pip-audit --progress-spinner off --skip-editable 2>&1); rc=$$?; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -Eq "Found [0-9]+ known vulnerabilit"; then echo "$$out"; exit 1; fi; \
+	unaudited=$$(echo "$$out" | grep -c "could not be audited"); \
+	if [ $$rc -ne 0 ]; then echo "$$out" | tail -n 2; \
+	  echo "pip-audit: WARNING: the vulnerability service could not be used; dependencies NOT audited (build not failed)"; \
+	elif [ $$unaudited -gt 0 ]; then echo "$$out" | head -n 1; \
+	  echo "pip-audit: WARNING: $$unaudited packages unknown to the vulnerability service were NOT audited (build not failed)"; \
+	else echo "$$out" | head -n 1; fi
 ifneq ($(HAVE_CLIENT),)
 	cd client && npm run --silent lint
+	@echo "npm audit: the client's runtime dependencies"; \
+	out=$$(cd client && npm audit --omit=dev 2>&1); rc=$$?; \
+	if [ $$rc -ne 0 ] && echo "$$out" | grep -Eq "[0-9]+ (low|moderate|high|critical) severity vulnerabilit|[0-9]+ vulnerabilities \("; then \
+	  echo "$$out"; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then echo "$$out" | tail -n 3; \
+	  echo "npm audit: WARNING: the registry's audit service could not be used; dependencies NOT audited (build not failed)"; \
+	else echo "$$out" | tail -n 1; fi
 endif
 
 bench: bench-latency bench-accuracy
