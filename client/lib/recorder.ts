@@ -55,7 +55,12 @@ export class PhoneRecorder {
       patientToken: record.patientToken,
       device,
       store,
-      onChange: (capture) => this.update({ capture }),
+      onChange: (capture) => {
+        // Another tab took the recording over (it continues there) or the server refused it: stop writing
+        // batches here, or two pages would number batches into the same store.
+        if (capture.connection === 'superseded' || capture.connection === 'failed') this.halt();
+        this.update({ capture });
+      },
       onAnalysis: (analysis) => {
         this.trace.addBeats(analysis.beats);
         this.update({ analysis });
@@ -125,6 +130,15 @@ export class PhoneRecorder {
     if (this.viewersTimer) clearInterval(this.viewersTimer);
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     void this.chain.then(() => this.socket.dispose());
+  }
+
+  private halt(): void {
+    this.stopMotion?.();
+    this.stopMotion = null;
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushTimer = null;
+    this.batcher = null;
+    if (this.state.capturing) this.state = { ...this.state, capturing: false };
   }
 
   private stopCapture(): void {

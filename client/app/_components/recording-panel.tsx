@@ -53,6 +53,8 @@ export function RecordingPanel(props: Props) {
     state.capturing && state.capturingSinceMs !== null && nowMs - state.capturingSinceMs > 3000 &&
     (state.lastSampleMs === null || nowMs - state.lastSampleMs > 3000);
   const unsent = c.queuedSamples + (c.sentSamples - c.ackedSamples);
+  // Continued in another tab, or refused by the server: this page cannot record into it any more.
+  const elsewhere = c.connection === 'superseded' || c.connection === 'failed';
 
   return (
     <section className="card stack" aria-labelledby="rec-title">
@@ -135,13 +137,13 @@ export function RecordingPanel(props: Props) {
         </p>
       )}
 
-      {!state.capturing && !stopping && (
+      {!state.capturing && !stopping && !elsewhere && (
         <div className="notice small">
           This recording was interrupted. Put the phone back in place and continue, or stop to finish it.
         </div>
       )}
       <div className="row">
-        {!state.capturing && !stopping && (
+        {!state.capturing && !stopping && !elsewhere && (
           <button type="button" className="btn primary" onClick={props.onContinue}>
             Continue recording
           </button>
