@@ -116,20 +116,23 @@ def cardiac_axis(band_ms2: np.ndarray, gravity_ms2: np.ndarray, use: np.ndarray,
 
 
 def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None = None) -> PreparedScg | None:
-    """Resample on the timestamps, band-pass 5–30 Hz, decimate to ~100 Hz if faster, project onto the cardiac
+    """Resample on the timestamps, decimate to ~100 Hz if faster, band-pass 5–30 Hz, project onto the cardiac
     axis (found here, or the given unit `axis`, which saves filtering three axes: band-pass and projection
     commute). Returns None when there are too few samples (< 1 s) to filter."""
     t_ms = np.asarray(t_ms, dtype=float)
     fs_in = median_rate_hz(t_ms)
     if t_ms.size < 2 or fs_in < 20.0 or (t_ms[-1] - t_ms[0]) < 1000.0:
         return None
-    grid_t_ms, grid_ms2, valid = resample_uniform(t_ms, np.asarray(accel_ms2, dtype=float), fs_in)
+    grid_t_ms, grid_ms2, valid = resample_uniform(t_ms, np.asarray(accel_ms2, dtype=float), fs_in, 1000.0 / fs_in)
     slow = block_mean(grid_ms2, max(1, round(fs_in / SLOW_FS_HZ)))
     centred = (grid_ms2 - grid_ms2.mean(axis=0)).T
-    band = bandpass(centred if axis is None else (axis @ centred)[None, :], fs_in, SCG_LOW_HZ, SCG_HIGH_HZ)
+    centred = centred if axis is None else (axis @ centred)[None, :]
     factor = max(1, round(fs_in / 100.0)) if fs_in > DECIMATE_ABOVE_HZ else 1
-    band, valid = np.ascontiguousarray(band[:, ::factor].T), valid[::factor]
+    if factor > 1:  # polyphase FIR anti-aliasing, zero delay (SciPy `resample_poly`), then filter at ~100 Hz
+        centred, valid = signal.resample_poly(centred, 1, factor, axis=-1), valid[::factor]
+        valid = valid[: centred.shape[-1]]
     fs_hz = fs_in / factor
+    band = np.ascontiguousarray(bandpass(centred, fs_hz, SCG_LOW_HZ, SCG_HIGH_HZ).T)
     moving = motion_mask(band, fs_hz, slow, fs_in / max(1, round(fs_in / SLOW_FS_HZ)))
     if axis is None:
         axis = cardiac_axis(band, np.median(slow, axis=0), valid & ~moving, fs_hz)

@@ -7,6 +7,8 @@ at 60 Hz a 20 Hz wave spans three samples and a parabola through them is biased.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import signal
 
@@ -60,6 +62,13 @@ def pick_beats(score: np.ndarray, fs_hz: float, period_s: float, usable: np.ndar
     return peaks
 
 
+@lru_cache(maxsize=1)
+def lanczos_weights() -> np.ndarray:
+    """Lanczos-3 kernel weights (offsets × taps) for interpolating at FINE_OFFSETS; computed once."""
+    distance = FINE_OFFSETS[:, None] - np.arange(-LANCZOS_A, LANCZOS_A + 1)[None, :]
+    return np.sinc(distance) * np.sinc(distance / LANCZOS_A)
+
+
 def refine_positions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     """Fractional positions of the maxima of x near integer `peaks`, by Lanczos-3 (windowed-sinc)
     interpolation on a 1/40-sample grid: parabolic fits are biased when a 20 Hz complex spans 3–5 samples."""
@@ -68,8 +77,7 @@ def refine_positions(x: np.ndarray, peaks: np.ndarray) -> np.ndarray:
     positions = peaks.astype(float)
     if not np.any(inside):
         return positions
-    weights = np.sinc(FINE_OFFSETS[:, None] - k[None, :]) * np.sinc((FINE_OFFSETS[:, None] - k[None, :]) / LANCZOS_A)
     local = x[peaks[inside][:, None] + k[None, :]]
-    fine = local @ weights.T
+    fine = local @ lanczos_weights().T
     positions[inside] += FINE_OFFSETS[np.argmax(fine, axis=1)]
     return positions

@@ -31,13 +31,14 @@ def mean_rate_hz(t_ms: np.ndarray) -> float:
 
 
 def resample_uniform(
-    t_ms: np.ndarray, accel_ms2: np.ndarray, fs_hz: float
+    t_ms: np.ndarray, accel_ms2: np.ndarray, fs_hz: float, median_step_ms: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Linearly interpolate samples `accel_ms2` (n, k) taken at `t_ms` onto a grid of `fs_hz`.
 
     Returns `(grid_t_ms, grid_accel_ms2, valid)`; `valid[i]` is False where the grid point falls in a gap
-    (an interval longer than max(3 sample intervals, GAP_MIN_MS)). Linear interpolation is what SciPy's
-    `interp1d` does; at phone rates (>= 50 Hz) its low-pass effect below 30 Hz is small.
+    (an interval longer than max(3 median sample intervals, GAP_MIN_MS); pass `median_step_ms` if known).
+    Linear interpolation is what SciPy's `interp1d` does; at phone rates (>= 50 Hz) its low-pass effect
+    below 30 Hz is small.
     """
     t_ms = np.asarray(t_ms, dtype=float)
     accel_ms2 = np.asarray(accel_ms2, dtype=float).reshape(t_ms.size, -1)
@@ -50,7 +51,7 @@ def resample_uniform(
         grid[:, axis] = np.interp(grid_t_ms, t_ms, accel_ms2[:, axis])
     valid = np.ones(grid_t_ms.size, dtype=bool)
     dt_ms = np.diff(t_ms)
-    gap_ms = max(3.0 * float(np.median(dt_ms)), GAP_MIN_MS)
+    gap_ms = max(3.0 * (median_step_ms or float(np.median(dt_ms))), GAP_MIN_MS)
     for i in np.flatnonzero(dt_ms > gap_ms):
         lo, hi = np.searchsorted(grid_t_ms, [t_ms[i], t_ms[i + 1]])
         valid[lo:hi] = False
