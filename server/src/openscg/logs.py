@@ -43,3 +43,16 @@ def configure_logging(level: str, json_lines: bool) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # At DEBUG the WebSocket layers log every frame, hello and its token included: never below INFO.
+    for name in ("uvicorn.error", "websockets"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    handler.addFilter(_path_without_query)
+
+
+def _path_without_query(record: logging.LogRecord) -> bool:
+    """Access-log lines keep the path but not the query string, where a careless client might put a secret."""
+    if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) >= 3:
+        args = list(record.args)
+        args[2] = str(args[2]).split("?", 1)[0]
+        record.args = tuple(args)
+    return True

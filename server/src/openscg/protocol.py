@@ -21,17 +21,19 @@ MAX_SEQ = 2**63 - 1  # the largest seq or since a database BIGINT holds; beyond 
 class ProtocolError(Exception):
     """A message the server cannot act on. `code` is the wire error code sent back to the client."""
 
-    def __init__(self, code: str, detail: str, seq: int | None = None) -> None:
+    def __init__(self, code: str, detail: str, seq: int | None = None, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.seq = seq
+        self.extra = extra or {}  # fields beyond the contract's, e.g. serverTimeMs for a phone clock far off
 
     def to_message(self) -> dict[str, Any]:
         message: dict[str, Any] = {"type": "error", "code": self.code}
         if self.seq is not None:
             message["seq"] = self.seq
         message["detail"] = self.detail
+        message.update(self.extra)
         return message
 
 
@@ -87,7 +89,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
         return SimpleMessage(type=kind)
     if not isinstance(kind, str):
         raise _bad("missing 'type'")
-    raise _bad(f"unknown message type {kind!r}")
+    raise _bad("unknown message type: expected hello, samples, end or ping")  # never echo it: it may hold a token
 
 
 def _parse_hello(data: dict[str, Any]) -> Hello:
@@ -127,6 +129,28 @@ def validate_samples(samples: list[Any], last_t_ms: float | None, max_samples: i
             if abs(value) > max_abs_accel_ms2:
                 raise bad(f"sample {index}: |acceleration| {value!r} exceeds {max_abs_accel_ms2:g} m/s²")
         previous = t_ms
+
+
+def check_clock(samples: list[Any], server_time_ms: float, max_skew_s: float) -> None:
+    """Refuse a live batch whose timestamps lie more than `max_skew_s` from the server's clock (a phone
+    clock far off, or t in seconds or microseconds): ProtocolError('invalid_samples') carrying `serverTimeMs`, so
+    the phone can re-base its batch (docs/protocol.md). `max_skew_s` = 0 turns the check off."""
+    if max_skew_s <= 0 or not samples:
+        return
+    for index in (0, len(samples) - 1):  # t_ms increases within a valid batch: its ends bound it
+        sample = samples[index]
+        t_ms = sample[0] if type(sample) is list and sample else None
+        if type(t_ms) not in NUMBER_TYPES or not math.isfinite(t_ms):  # type: ignore[arg-type]
+            continue  # not a time at all: validate_samples names that
+        off_s = (t_ms - server_time_ms) / 1000.0  # type: ignore[operator]
+        if abs(off_s) > max_skew_s:
+            where = "ahead of" if off_s > 0 else "behind"
+            raise ProtocolError(
+                "invalid_samples",
+                f"sample {index}: t_ms {t_ms!r} is {abs(off_s):.0f} s {where} the server's clock "
+                f"(allowed: {max_skew_s:g} s); re-base the timestamps near serverTimeMs",
+                extra={"serverTimeMs": server_time_ms},
+            )
 
 
 def pack_samples(samples: list[list[float]]) -> bytes:

@@ -95,11 +95,6 @@ def _context(log: str, form: str) -> str:
     return log[max(0, log.rfind("\n", 0, at)) : log.find("\n", at)].replace(form, "<TOKEN>")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a malformed first message is echoed into the close reason ('unknown message type …'), which "
-    "live/socket.close_socket logs; fix: quote no client value in close reasons, or do not log the reason",
-)
 @pytest.mark.parametrize("privacy_server", ["sqlite"], indirect=True)
 async def test_a_token_inside_a_malformed_hello_is_not_logged(privacy_server):
     server = privacy_server
@@ -111,11 +106,6 @@ async def test_a_token_inside_a_malformed_hello_is_not_logged(privacy_server):
     _assert_not_logged(server.log()[before:], session, [patient])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the HTTP access log (uvicorn.access, propagated to the root handler by logs.configure_logging) "
-    "prints the full URL, query string included; fix: strip the query in a logging filter",
-)
 @pytest.mark.parametrize("privacy_server", ["sqlite"], indirect=True)
 async def test_a_token_misplaced_in_the_url_is_not_logged(privacy_server):
     """The protocol never puts a token in a URL (the share link keeps it in the fragment, which browsers do not
@@ -129,11 +119,6 @@ async def test_a_token_misplaced_in_the_url_is_not_logged(privacy_server):
     _assert_not_logged(server.log()[before:], session, [patient])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at DEBUG, the WebSocket library logs every frame through the 'uvicorn.error' logger, hello and its "
-    "token included; fix in logs.configure_logging (keep that logger at INFO or filter frame dumps)",
-)
 async def test_no_token_is_logged_at_debug_level(start_server):
     server = start_server(OPENSCG_LOG_LEVEL="DEBUG")
     session = new_session(server)
