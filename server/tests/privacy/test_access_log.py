@@ -8,6 +8,7 @@ import asyncio
 import re
 import time
 
+import httpx
 from websockets.asyncio.client import connect
 
 from openscg.sessions.access_log import describe_client
@@ -109,3 +110,21 @@ async def test_the_patient_reads_who_accessed_the_session(privacy_server):
     assert rows_of(url, session["sessionId"]) == {"sessions": 0, "batches": 0, "access_log": 0}
     for ws in (phone, viewer):
         await ws.close()
+
+
+async def test_reading_the_analysis_is_logged(start_server):
+    server = start_server()
+    session = new_session(server)
+    viewer = {"Authorization": f"Bearer {session['viewerToken']}", "User-Agent": "curl/8.0"}
+    assert (
+        httpx.get(f"{server.base_url}/api/v1/sessions/{session['sessionId']}/analysis", headers=viewer).status_code
+        == 200
+    )
+    log_url = f"{server.base_url}/api/v1/sessions/{session['sessionId']}/access-log"
+    patient = {"Authorization": f"Bearer {session['patientToken']}"}
+    for _ in range(50):
+        entries = httpx.get(log_url, headers=patient).json()["entries"]
+        if any(entry["action"] == "analysis" for entry in entries):
+            break
+        await asyncio.sleep(0.1)
+    assert {"role": "viewer", "action": "analysis"} in [{k: e[k] for k in ("role", "action")} for e in entries]

@@ -20,7 +20,8 @@ router = APIRouter(prefix="/api/v1/sessions", tags=["analysis"])
 async def get_analysis(request: Request, session_id: str, authorization: Authorization = None) -> dict[str, Any]:
     ctx: Context = request.app.state.ctx
     row = await ctx.store.get(session_id)
-    role_for(row, bearer_token(authorization))
+    role = role_for(row, bearer_token(authorization))
+    ctx.store.access_log.record(session_id, role, "analysis", request.headers.get("user-agent"))
     result = await asyncio.to_thread(_analyze_stored, ctx, session_id)
     return {"sessionId": session_id, **result}
 
