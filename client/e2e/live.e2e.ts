@@ -203,6 +203,25 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     await context.close();
   });
 
+  it('a second tab takes the recording over; the first stops, and what was recorded is stored once', async () => {
+    const context = await phoneContext(browser);
+    const first = await context.newPage();
+    const link = await startRecording(first, env.appUrl);
+    await motion.start(first);
+    await until(() => testIdNumber(first, 'samples-acked'), (n) => n > 60);
+    const second = await context.newPage();
+    await second.goto(env.appUrl); // finds the unfinished recording and reconnects to it
+    await first.getByText('Continued in another tab').first().waitFor();
+    await motion.stop(first);
+    await expect(first.getByRole('button', { name: 'Continue recording' }).count()).resolves.toBe(0);
+    await second.getByTestId('stop').click();
+    await second.getByTestId('review').waitFor({ timeout: 30_000 });
+    const recorded = await testIdNumber(second, 'samples-sent');
+    expect(await testIdNumber(second, 'samples-acked')).toBe(recorded);
+    expect(await storedSamples(env.apiUrl, link)).toBe(recorded);
+    await context.close();
+  });
+
   it('on a desktop without a motion sensor, says so and offers the example recording', async (ctx) => {
     const page = await (await viewerContext(browser)).newPage();
     await page.goto(env.appUrl);

@@ -170,6 +170,21 @@ describe('CaptureSocket', () => {
     capture.dispose();
   });
 
+  it('sends batches another tab stored just before this one took over, before ending', async () => {
+    const capture = socket();
+    await capture.start();
+    await settle();
+    const batcher = new Batcher();
+    await record10(batcher, capture, 1000);
+    // The other tab, not yet told it was superseded, writes one more batch into the shared store.
+    const stray = batcher.push([5000, 0, 0, 9.81]) ?? batcher.flush();
+    if (stray) await store.addBatch(SESSION, stray);
+    await capture.finish();
+    expect(server.sampleCount).toBe(61);
+    expect(capture.snapshot.ackedSamples).toBe(61);
+    expect(await store.pendingBatches(SESSION)).toHaveLength(0);
+  });
+
   it('stops for good when a newer capture socket takes over', async () => {
     const capture = socket();
     await capture.start();

@@ -82,6 +82,8 @@ export class CaptureSocket {
   private online = true;
   private disposed = false;
   private ending = false;
+  /** adoptStrays() calls in progress: the end waits for them. */
+  private adopting = 0;
   private endedWaiters: Array<() => void> = [];
   private state: CaptureState = {
     connection: 'idle',
@@ -126,7 +128,7 @@ export class CaptureSocket {
       if (this.isTerminal()) resolve();
       else this.endedWaiters.push(resolve);
     });
-    this.maybeSendEnd();
+    void this.adoptStrays();
     return done;
   }
 
@@ -222,6 +224,24 @@ export class CaptureSocket {
     this.backoff.reset();
     this.update({ connection: 'open', error: null });
     this.pump();
+    void this.adoptStrays();
+  }
+
+  /**
+   * Take in batches that reached the store without passing through this socket: written by another tab of
+   * the same recording just before this one took it over. Only seqs not yet written on this connection are
+   * taken (anything below was sent, and acknowledged or still in flight).
+   */
+  private async adoptStrays(): Promise<void> {
+    this.adopting += 1;
+    try {
+      const stored = await this.opts.store.pendingBatches(this.opts.sessionId);
+      const from = this.nextToSend;
+      if (from !== null) for (const b of stored) if (b.seq >= from && !this.queue.has(b.seq)) this.queue.set(b.seq, b);
+    } finally {
+      this.adopting -= 1;
+    }
+    this.pump();
     this.maybeSendEnd();
   }
 
@@ -280,7 +300,7 @@ export class CaptureSocket {
   }
 
   private maybeSendEnd(): void {
-    if (!this.ending || this.queue.size > 0) return;
+    if (!this.ending || this.queue.size > 0 || this.adopting > 0) return;
     const ws = this.ws;
     if (ws && ws.readyState === WS_OPEN && this.nextToSend !== null) ws.send(endMessage());
   }
