@@ -16,7 +16,9 @@ AWKWARD = [
 
 
 async def test_values_round_trip_exactly(start_server, database_url):
-    server = start_server(OPENSCG_DATABASE_URL=database_url)
+    # times from 1970 and 2024 in one live session: the clock-skew and session-length bounds are lifted here
+    limits = {"OPENSCG_MAX_CLOCK_SKEW_S": "0", "OPENSCG_MAX_SESSION_DURATION_S": "1e12"}
+    server = start_server(OPENSCG_DATABASE_URL=database_url, **limits)
     session = create_session(server)
     phone, _ready = await open_capture(server, session)
     assert (await send_batch(phone, 0, AWKWARD[:2]))["type"] == "ack"

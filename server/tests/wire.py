@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import time
 from typing import Any
 
 import httpx
@@ -12,7 +13,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tests.server_process import ServerProcess
 
-T0_MS = 1_764_000_000_000.0  # a fixed epoch for synthetic samples
+# Synthetic samples start at a whole hour an hour or two before now: the server refuses live samples far from its
+# clock (OPENSCG_MAX_CLOCK_SKEW_S), and a whole number keeps every derived value exact.
+T0_MS = float((int(time.time()) // 3600 - 1) * 3_600_000)
 
 
 def samples(n: int, t0_ms: float = T0_MS, dt_ms: float = 10.0, start: int = 0) -> list[list[float]]:

@@ -48,3 +48,23 @@ class RateLimiter:
         for address, bucket in list(self._buckets.items()):
             if bucket.tokens + (now - bucket.updated_s) * self.refill_per_s >= self.capacity:
                 del self._buckets[address]
+
+
+class TokenBucket:
+    """`rate_per_s` on average with bursts of up to `burst`, for one connection (e.g. batches of a capture socket)."""
+
+    def __init__(self, rate_per_s: float, burst: int) -> None:
+        self.rate_per_s = rate_per_s
+        self.capacity = float(burst)
+        self.tokens = float(burst)
+        self.updated_s = time.monotonic()
+
+    def take(self) -> bool:
+        """Take one token; False when none is left (the caller refuses)."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated_s) * self.rate_per_s)
+        self.updated_s = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
