@@ -13,13 +13,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openscg import __version__
+from openscg.api_schema import document_errors
 from openscg.context import Context
 from openscg.db import make_engine, migrate
 from openscg.demo_patient import router as demo_router
 from openscg.errors import OpenSCGError, RateLimited
+from openscg.live.admission import SocketAdmission
 from openscg.live.broker import make_broker
 from openscg.live.hub import Hub
 from openscg.live.routes import router as live_router
@@ -75,6 +78,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes, max_import_bytes=settings.max_import_bytes)
     app.add_middleware(
+        SocketAdmission,
+        allowed_origins=settings.cors_origins,
+        max_sockets_per_address=settings.max_sockets_per_address,
+    )
+    app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
@@ -87,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(live_router)
     _add_service_routes(app)
     _add_error_handlers(app)
+    document_errors(app)
     return app
 
 
@@ -122,6 +131,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: OpenSCGError) -> JSONResponse:
         headers = {"Retry-After": str(error.retry_after_s)} if isinstance(error, RateLimited) else None
         return JSONResponse({"detail": error.detail}, status_code=error.status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400:  # FastAPI's "error parsing the body" (e.g. not UTF-8): an invalid body
+            return JSONResponse({"detail": f"invalid body: {error.detail}"}, status_code=422)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_request: Request, error: RequestValidationError) -> JSONResponse:

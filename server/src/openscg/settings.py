@@ -6,8 +6,11 @@ the variable (see `load_settings`).
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class SettingsError(Exception):
@@ -25,7 +28,7 @@ class Settings(BaseSettings):
         "memory://",
         description="How live batches reach viewers: memory:// (one process) or redis://host:port/db.",
     )
-    cors_origins: list[str] = Field(
+    cors_origins: Annotated[list[str], NoDecode] = Field(  # NoDecode: the validator reads both forms
         default_factory=lambda: ["http://127.0.0.1:3000", "http://localhost:3000"],
         description="Origins allowed to call the REST API and open WebSockets (comma-separated or JSON list; "
         "'*' allows any).",
@@ -50,7 +53,9 @@ class Settings(BaseSettings):
         64, ge=1, description="Messages a viewer may have waiting; beyond that it is closed with 1013."
     )
     viewer_send_buffer_bytes: int = Field(
-        64 * 1024, ge=4096, description="Kernel send buffer of a viewer's socket: what a stalled viewer may hold."
+        64 * 1024,
+        ge=4096,
+        description="Kernel send buffer of a viewer's or phone's socket: what a client that stops reading may hold.",
     )
     analysis_interval_s: float = Field(
         1.0, ge=0, description="Seconds between live analysis messages per session (0 turns live analysis off)."
@@ -79,12 +84,42 @@ class Settings(BaseSettings):
     retention_interval_s: float = Field(
         3600.0, gt=0, description="Seconds between two passes of the retention job (the first runs at startup)."
     )
+    max_clock_skew_s: float = Field(
+        86400.0,
+        ge=0,
+        description="How far a live sample's t_ms may lie from the server's clock, in seconds, before the batch "
+        "is refused with invalid_samples (a phone clock far off, or a timestamp in the wrong unit); 0 turns the "
+        "check off. Imports are not checked: they hold old recordings.",
+    )
+    capture_batches_per_s: float = Field(
+        50.0, gt=0, description="Batches per second one capture socket may send on average (then close 4429)."
+    )
+    capture_batch_burst: int = Field(
+        1000,
+        ge=1,
+        description="Batches one capture socket may send at once above that rate, e.g. the backlog a phone resends "
+        "after a network drop.",
+    )
+    max_sockets_per_address: int = Field(
+        2000,
+        ge=1,
+        description="Open WebSockets (capture and watch) per client address; one more is closed with 4429. One "
+        "address may be a whole clinic behind NAT, or a proxy: lower it when clients connect directly.",
+    )
+    max_session_duration_s: float = Field(
+        86400.0, gt=0, description="Longest recording, last t_ms − first t_ms, in seconds (then invalid_samples)."
+    )
+    max_session_samples: int = Field(
+        20_000_000, ge=1, description="Most samples one session may store (then invalid_samples)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip().startswith("["):
             return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):
+            return json.loads(value)
         return value
 
     @field_validator("database_url")

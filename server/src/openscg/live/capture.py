@@ -24,6 +24,7 @@ from openscg.live.socket import (
     CloseSocket,
     Disconnected,
     close_socket,
+    limit_send_buffer,
     receive_hello,
     receive_text,
 )
@@ -32,12 +33,15 @@ from openscg.protocol import (
     ProtocolError,
     SamplesMessage,
     SimpleMessage,
+    check_clock,
     dumps,
     parse_client_message,
     samples_frame,
     validate_samples,
 )
+from openscg.ratelimit import TokenBucket
 from openscg.sessions.access import role_for
+from openscg.sessions.store import now_ms
 
 log = logging.getLogger(__name__)
 OUTBOX_SIZE = 16
@@ -69,12 +73,16 @@ class CaptureState:
     next_seq: int
     last_t_ms: float | None
     status: str
+    first_t_ms: float | None = None
+    sample_count: int = 0
     bad_messages: int = 0
     feed: AnalysisFeed | None = None
+    rate: TokenBucket | None = None  # messages per second of this socket
 
 
 async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
     await ws.accept()
+    limit_send_buffer(ws, ctx.settings.viewer_send_buffer_bytes)  # a phone not reading its acks stalls soon
     member: CaptureMember | None = None
     state: CaptureState | None = None
     ctx.metrics.connections.labels("patient").inc()
@@ -86,6 +94,7 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
         presence = await ctx.hub.attach(session_id, member)
         row = await ctx.store.get(session_id)  # again: a superseded socket may just have stored a batch
         state.next_seq, state.last_t_ms = int(row["batch_count"]), row["last_t_ms"]
+        state.first_t_ms, state.sample_count = row["first_t_ms"], int(row["sample_count"])
         await ws.send_text(dumps({"type": "ready", "nextSeq": state.next_seq}))
         await ctx.hub.publish_status(session_id, state.status, presence)
         log.info("capture ready", extra={"session_id": session_id, "seq": state.next_seq})
@@ -117,7 +126,8 @@ async def _open(session_id: str, hello: Hello, ctx: Context) -> CaptureState:
         raise Unauthorized("the capture socket needs the patient token")
     if row["status"] == "ended":
         raise SessionGone("session has ended; create a new session to record again")
-    return CaptureState(int(row["batch_count"]), row["last_t_ms"], row["status"])
+    rate = TokenBucket(ctx.settings.capture_batches_per_s, ctx.settings.capture_batch_burst)
+    return CaptureState(int(row["batch_count"]), row["last_t_ms"], row["status"], rate=rate)
 
 
 async def _leave(session_id: str, member: CaptureMember, ctx: Context) -> None:
@@ -156,6 +166,10 @@ async def _receive_loop(
     while True:
         try:
             text = await receive_text(ws, settings.max_message_bytes)  # ProtocolError for a binary frame
+            if state.rate is not None and not state.rate.take():  # every message counts: pings cost too
+                ctx.metrics.errors.labels("rate_limited").inc()
+                limit = f"{settings.capture_batches_per_s:g}/s, bursts of {settings.capture_batch_burst}"
+                raise CloseSocket(4429, f"too many messages ({limit}); reconnect and resend from nextSeq")
             message = parse_client_message(text)
             if isinstance(message, SamplesMessage):
                 await _on_samples(ws, session_id, ctx, state, message)
@@ -188,14 +202,16 @@ async def _on_samples(
         await ws.send_text(dumps({"type": "error", "code": "seq_gap", "expected": state.next_seq}))
         return
     try:
+        check_clock(message.samples, now_ms(), ctx.settings.max_clock_skew_s)  # first: the cause of the rest
         validate_samples(
             message.samples,
             state.last_t_ms,
             ctx.settings.max_samples_per_batch,
             ctx.settings.max_abs_accel_ms2,
         )
+        _check_session_length(ctx, state, message.samples)
     except ProtocolError as error:
-        raise ProtocolError(error.code, error.detail, seq=seq) from None
+        raise ProtocolError(error.code, error.detail, seq=seq, extra=error.extra) from None
     started = time.perf_counter()
     try:
         await ctx.store.append(session_id, seq, message.samples)
@@ -212,6 +228,9 @@ async def _on_samples(
     ctx.metrics.commit_seconds.observe(time.perf_counter() - started)
     state.next_seq = seq + 1
     state.last_t_ms = message.samples[-1][0]
+    if state.first_t_ms is None:
+        state.first_t_ms = message.samples[0][0]
+    state.sample_count += len(message.samples)
     await ws.send_text(dumps({"type": "ack", "seq": seq}))
     ctx.metrics.acks.inc()
     ctx.metrics.batches.inc()
@@ -222,6 +241,23 @@ async def _on_samples(
     if state.status == "created":
         state.status = "live"
         await ctx.hub.publish_status(session_id, "live")
+
+
+def _check_session_length(ctx: Context, state: CaptureState, samples: list[list[float]]) -> None:
+    """Refuse a batch that would make the session longer than the configured duration or sample count."""
+    settings = ctx.settings
+    if state.sample_count + len(samples) > settings.max_session_samples:
+        raise ProtocolError(
+            "invalid_samples",
+            f"the session would exceed {settings.max_session_samples} samples; end it and start a new session",
+        )
+    first_t_ms = state.first_t_ms if state.first_t_ms is not None else samples[0][0]
+    if (samples[-1][0] - first_t_ms) / 1000.0 > settings.max_session_duration_s:
+        raise ProtocolError(
+            "invalid_samples",
+            f"the session would last longer than {settings.max_session_duration_s:g} s; end it and start a new "
+            "session",
+        )
 
 
 async def _on_end(ws: WebSocket, session_id: str, ctx: Context, member: CaptureMember) -> None:

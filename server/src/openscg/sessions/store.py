@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from openscg.errors import SessionGone, SessionNotFound, StorageUnavailable
+from openscg.errors import InvalidInput, SessionGone, SessionNotFound, StorageUnavailable
 from openscg.protocol import pack_samples, unpack_samples
 from openscg.sessions.access_log import AccessLog
 from openscg.sessions.tables import access_log, batches, sessions
@@ -79,7 +79,7 @@ class SessionStore:
             "id": str(uuid.uuid4()),
             "status": status,
             "label": new.label,
-            "device": orjson.dumps(new.device).decode() if new.device is not None else None,
+            "device": _device_json(new.device),
             "patient_token_hash": new.patient_token_hash,
             "viewer_token_hash": new.viewer_token_hash,
             "created_at_ms": now_ms(),
@@ -179,6 +179,7 @@ class SessionStore:
         session_id = str(uuid.uuid4())
         created = now_ms()
         chunks = [samples[i : i + 1000] for i in range(0, len(samples), 1000)]
+        device = _device_json(new.device)
 
         def write(connection: Connection) -> None:
             connection.execute(
@@ -186,7 +187,7 @@ class SessionStore:
                     id=session_id,
                     status="ended",
                     label=new.label,
-                    device=orjson.dumps(new.device).decode() if new.device is not None else None,
+                    device=device,
                     patient_token_hash=new.patient_token_hash,
                     viewer_token_hash=new.viewer_token_hash,
                     created_at_ms=created,
@@ -218,6 +219,16 @@ class SessionStore:
 
     async def ping(self) -> None:
         await self._read(lambda connection: connection.execute(select(1)).scalar())
+
+
+def _device_json(device: dict[str, Any] | None) -> str | None:
+    """The device object as stored; InvalidInput (422) for what JSON cannot carry exactly (integers beyond 64 bits)."""
+    if device is None:
+        return None
+    try:
+        return orjson.dumps(device).decode()
+    except TypeError as exc:  # orjson.JSONEncodeError is a TypeError
+        raise InvalidInput(f"device: {exc}") from None
 
 
 def _select_session(connection: Connection, session_id: str) -> Row | None:
