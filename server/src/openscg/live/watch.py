@@ -17,7 +17,7 @@ import uuid
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from openscg.context import Context
-from openscg.errors import OpenSCGError
+from openscg.errors import OpenSCGError, SessionNotFound
 from openscg.live.broker import Event
 from openscg.live.outbox import Outbox
 from openscg.live.socket import (
@@ -99,6 +99,11 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
         await _run(ws, session_id, ctx, member, start_seq)
     except CloseSocket as close:
         await close_socket(ws, ctx, close.code, close.reason)
+    except SessionNotFound as error:
+        if member is not None:  # it existed when this viewer joined: deleted meanwhile (e.g. during catch-up)
+            await close_socket(ws, ctx, 4410, "session deleted")
+        else:
+            await close_socket(ws, ctx, error.close_code, error.detail)
     except OpenSCGError as error:
         await close_socket(ws, ctx, error.close_code, error.detail)
     except (Disconnected, WebSocketDisconnect):  # the client left, also in the middle of a send
