@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
+import redis
+
 from tests.wire import new_session, open_capture, open_watch, recv_json, samples, send_json
 
 BATCH = 10
@@ -71,9 +74,19 @@ async def test_redis_killed_and_restarted_under_three_instances(start_server, pr
     for name, seqs in received.items():
         assert seqs == list(range(total)), f"viewer on {name}: {len(seqs)} batches, first gap near {_gap(seqs)}"
         assert closes[name] == 1000
+    await phone.close()
     for server in (a, b, c):
         assert server.process is not None and server.process.poll() is None, "an instance crashed"
         assert '"level":"ERROR"' not in server.log(), server.log()[-3000:]
+        await until(lambda server=server: _open_sockets(server) == 0)  # nothing left behind in any instance
+    keys = [f"openscg:p:{session['sessionId']}:{role}" for role in ("patient", "viewer")]
+    client = redis.Redis.from_url(private_redis.url)
+    assert [client.zcard(key) for key in keys] == [0, 0], "presence left in Redis"
+
+
+def _open_sockets(server) -> float:
+    text = httpx.get(server.base_url + "/metrics", timeout=5).text
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith("openscg_connections{"))
 
 
 def _gap(seqs: list[int]) -> int | None:
