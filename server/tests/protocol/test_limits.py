@@ -1,9 +1,11 @@
-"""PROTOCOL.md, limits: WebSocket messages over the size limit close with 4413; REST bodies over the limit are 413
-(import has its own, larger limit); creating and importing are rate-limited with 429 and `Retry-After`."""
+"""PROTOCOL.md, limits: no hello in time closes with 4401; WebSocket messages over the size limit close with
+4413; REST bodies over the limit are 413 (import has its own, larger limit); creating and importing are
+rate-limited with 429 and `Retry-After`."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -35,7 +37,7 @@ DEFAULT_MESSAGE_LIMIT = 256 * 1024
 
 @pytest.fixture(scope="module")
 def small_server(tmp_path_factory: pytest.TempPathFactory):
-    """A server with tiny size limits (and the creation rate limit lifted), shared by this module."""
+    """A server with tiny size limits, a 1 s hello timeout (and the creation rate limit lifted), for this module."""
     folder = tmp_path_factory.mktemp("small_limits")
     server = ServerProcess(
         env={
@@ -44,12 +46,22 @@ def small_server(tmp_path_factory: pytest.TempPathFactory):
             "OPENSCG_MAX_BODY_BYTES": str(BODY_LIMIT),
             "OPENSCG_MAX_IMPORT_BYTES": str(IMPORT_LIMIT),
             "OPENSCG_SESSIONS_PER_MINUTE": "100000",
+            "OPENSCG_HELLO_TIMEOUT_S": "1",
         },
         log_path=Path(folder / "server.log"),
     )
     server.start()
     yield server
     server.stop()
+
+
+@pytest.mark.parametrize("socket_kind", ["captureUrl", "watchUrl"])
+async def test_the_hello_timeout_follows_the_setting(small_server, socket_kind):
+    session = new_session(small_server)
+    started = time.monotonic()
+    ws = await connect_raw(small_server, session[socket_kind])
+    assert await messages_until_close(ws, 15) == ([], 4401)
+    assert 0.99 <= time.monotonic() - started <= 10
 
 
 def _padded_batch(seq: int, size: int) -> str:
