@@ -82,7 +82,7 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             raise _bad(f"'seq' must be an integer from 0 to {MAX_SEQ}")
         if not isinstance(samples, list):
             raise _bad("'samples' must be an array of [t_ms, ax, ay, az]")
-        return SamplesMessage(seq=seq, samples=samples)
+        return SamplesMessage(seq=int(seq), samples=samples)  # type: ignore[arg-type]
     if kind == "hello":
         return _parse_hello(data)
     if kind in ("end", "ping"):

@@ -37,7 +37,8 @@ class CreateSession(BaseModel):
 
 
 def _ctx(request: Request) -> Context:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    ctx: Context = request.app.state.ctx
+    return ctx
 
 
 def client_address(request: Request) -> str:

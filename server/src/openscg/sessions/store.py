@@ -75,8 +75,9 @@ class SessionStore:
 
     # -- sessions ---------------------------------------------------------------------------------------
     async def create(self, new: NewSession, status: str = "created") -> Row:
-        row = {
-            "id": str(uuid.uuid4()),
+        session_id = str(uuid.uuid4())
+        row: dict[str, Any] = {
+            "id": session_id,
             "status": status,
             "label": new.label,
             "device": _device_json(new.device),
@@ -87,7 +88,7 @@ class SessionStore:
             "sample_count": 0,
         }
         await self._write(lambda connection: connection.execute(insert(sessions).values(**row)))
-        return await self.get(row["id"])
+        return await self.get(session_id)
 
     async def get(self, session_id: str) -> Row:
         """The session's row; SessionNotFound for an unknown or malformed id."""

@@ -116,7 +116,7 @@ class GroupWriter:
         refused: dict[str, BaseException] = {}
         with self._engine.begin() as connection:
             if appends:
-                refused = self._apply_appends(connection, appends)  # type: ignore[arg-type]
+                refused = self._apply_appends(connection, appends)
             for write, _future, _loop in group:
                 if isinstance(write, Append):
                     results.append(refused.get(write.session_id))
