@@ -36,7 +36,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--soak-s", type=float, help="length of the memory run in seconds (default 120; the issue's is 600)")
     add("--soak", help="phones×viewers of the memory run (default 250x2)")
     add("--stall", help="phones×viewers of the stalled-viewer runs; 1 viewer of each phone stalls (default 200x5)")
-    add("--stall-wait-s", type=float, help="how long to wait for the stalled viewers to be closed (default 60)")
+    add("--stall-wait-s", type=float, help="how long to wait for the stalled viewers to be let go (default 60)")
     add("--reconnect", help="phones×viewers that reconnect at once (default 100x20 = 2,000 viewers)")
     add("--storage", help="phones×samples-per-batch of the storage runs (default 100x100)")
     add("--redis", help="phones×viewers of the Redis runs: phones on A, viewers on B (default 250x2)")
@@ -50,14 +50,14 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     quick = args.quick
     defaults = {
         "repeats": 1 if quick else 3,
-        "duration_s": 5.0 if quick else 15.0,
-        "warmup_s": 2.0 if quick else 3.0,
+        "duration_s": 3.0 if quick else 15.0,
+        "warmup_s": 1.0 if quick else 3.0,
         "sweep": "20x2,60x2" if quick else "100x2,250x2,500x2,750x2,1000x2",
         "analysis": "20x2" if quick else "250x2",
-        "soak_s": 8.0 if quick else 120.0,
+        "soak_s": 6.0 if quick else 120.0,
         "soak": "40x2" if quick else "250x2",
         "stall": "20x5" if quick else "200x5",
-        "stall_wait_s": 15.0 if quick else 60.0,
+        "stall_wait_s": 3.0 if quick else 60.0,
         "reconnect": "10x20" if quick else "100x20",
         "storage": "20x100" if quick else "100x100",
         "redis": "20x2" if quick else "250x2",

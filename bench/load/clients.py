@@ -72,8 +72,8 @@ class Viewer:
         hello = b'{"type":"hello","token":"%s"' % self.session["viewerToken"].encode()
         hello += (b',"since":%d}' % since) if since is not None else b"}"
         small = STALLED_RECEIVE_BUFFER if self.stalled else 0
-        self.sock, _ready = await open_socket(*self.server, self.session["watchUrl"], hello, receive_buffer=small)
-        self.sock.on_text = self.on_text
+        path = self.session["watchUrl"]
+        self.sock, _ready = await open_socket(*self.server, path, hello, self.on_text, receive_buffer=small)
 
     def on_text(self, payload: bytes) -> None:
         now_ms = time.time() * 1000.0
@@ -124,8 +124,7 @@ class Phone:
 
     async def connect(self, server: tuple[str, int]) -> None:
         hello = b'{"type":"hello","token":"%s"}' % self.session["patientToken"].encode()
-        self.sock, _ready = await open_socket(*server, self.session["captureUrl"], hello)
-        self.sock.on_text = self.on_text
+        self.sock, _ready = await open_socket(*server, self.session["captureUrl"], hello, self.on_text)
 
     def on_text(self, payload: bytes) -> None:
         if not payload.startswith(b'{"type":"ack","seq":'):
@@ -148,7 +147,7 @@ async def play(phones: list[Phone], start: float, end: float, lag_ms: array, win
     """Send every phone's batches at their intended times from `start` to `end` (monotonic s), phones spread
     evenly over the 50 ms period; return the number of batches intended inside the window."""
     wall_minus_mono = time.time() - time.monotonic()
-    count, in_window, k = len(phones), 0, 0
+    count, in_window, k, unyielded = len(phones), 0, 0, 0
     while True:
         for i, phone in enumerate(phones):
             due = start + (k + i / count) * BATCH_S
@@ -157,6 +156,10 @@ async def play(phones: list[Phone], start: float, end: float, lag_ms: array, win
             delay = due - time.monotonic()
             if delay > 0.0005:
                 await asyncio.sleep(delay)
+                unyielded = 0
+            elif (unyielded := unyielded + 1) >= 50:  # behind schedule: still let the sockets be read
+                await asyncio.sleep(0)
+                unyielded = 0
             intended_ms = (due + wall_minus_mono) * 1000.0
             if phone.send_due(intended_ms) and window_ms[0] <= intended_ms < window_ms[1]:
                 in_window += 1

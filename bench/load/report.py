@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 GENERATOR_LIMIT = 0.80  # a run whose generator used more than this of its core did not measure the server
+LAG_LIMIT_MS = 20.0  # the generator sent its batches this late (p99): it could not keep the schedule
 BUSY_LIMIT = 0.05  # other processes using more than this of a pinned CPU: not a quiet machine
 
 Getter = Callable[[dict], Any]
@@ -46,6 +47,10 @@ def validity(runs: list[dict]) -> str:
     notes = []
     if any(run.get("generator_cpu", 0.0) > GENERATOR_LIMIT for run in runs):
         notes.append("INVALID: generator > 80 %")
+    if any(run.get("generator_lag_p99_ms", 0.0) > LAG_LIMIT_MS for run in runs):
+        notes.append("generator late (lag p99 > 20 ms)")
+    if any(run.get("measured_s", 1.0) < 0.5 * run.get("duration_s", 0.0) for run in runs):
+        notes.append("INVALID: window not measured")
     busy = max((max(run.get("others_cpu", [0.0])) for run in runs), default=0.0)
     if busy > BUSY_LIMIT:
         notes.append(f"busy machine (others {busy:.0%})")

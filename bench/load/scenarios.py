@@ -149,7 +149,7 @@ async def stream(spec: dict) -> dict:
         rss_track.cancel()
         run.result["rss_track_kib"] = await _result_or(rss_track, [])
         rss_streaming = run.rss_kib()
-        await drain(spec, viewers, sent_in_window, time.monotonic() + spec.get("drain_s", 10.0))
+        await drain(spec, viewers, sent_in_window, time.monotonic() + spec.get("drain_s", 5.0))
         metrics_after = await run.metrics()
         run.record_cpu(clocks_before, clocks_after, measured_s)
         if stall_watch is not None:
@@ -166,6 +166,7 @@ async def stream(spec: dict) -> dict:
             phones=spec["phones"],
             viewers_per_phone=spec["viewers"],
             measured_s=measured_s,
+            duration_s=duration_s,
             sent_in_window=sent_in_window,
             viewers=summary(viewers_tally, sent_in_window * live_viewers),
             acks_per_s=sum(p.acks for p in phones) / duration_s,
@@ -205,7 +206,8 @@ async def track_rss(run: Run, every_s: float) -> list[list[float]]:
 
 
 async def watch_closes(run: Run, stalled_at: float, timeline: list[list[float]]) -> None:
-    """Timeline of the viewers' server after the stall: [s since stall, 1013 closes, all closes, queue drops]."""
+    """Timeline of the viewers' server after the stall: [s since stall, 1013 closes, all closes, queue drops,
+    open viewer sockets]."""
     index = run.spec.get("viewer_server", 0)
     with contextlib.suppress(asyncio.CancelledError):
         while True:
@@ -217,6 +219,7 @@ async def watch_closes(run: Run, stalled_at: float, timeline: list[list[float]])
                     metric(values, 'openscg_ws_closes_total{code="1013"}'),
                     sum(closes),
                     metric(values, "openscg_queue_drops_total"),
+                    metric(values, 'openscg_connections{role="viewer"}'),
                 ]
             )
             await asyncio.sleep(0.25)
@@ -227,26 +230,30 @@ async def stall_result(task: asyncio.Task, timeline: list[list[float]], viewers:
     then resume reading and count what was still buffered for them."""
     stalled = [v for v in viewers if v.stalled]
     deadline = time.monotonic() + spec.get("stall_wait_s", 0.0)
-    while time.monotonic() < deadline and (not timeline or timeline[-1][1] - timeline[0][1] < len(stalled)):
-        await asyncio.sleep(0.5)
+    while time.monotonic() < deadline and (not timeline or timeline[0][4] - timeline[-1][4] < len(stalled)):
+        await asyncio.sleep(0.5)  # until the server let go of every stalled viewer (by 1013 or otherwise)
     task.cancel()
     await _result_or(task, None)
     for v in stalled:
+        v.frames_after_stall = 0
         if v.sock is not None:
             v.sock.unstall()
     await asyncio.sleep(2.0)
-    first = timeline[0] if timeline else [0.0, 0.0, 0.0, 0.0]
+    first = timeline[0] if timeline else [0.0, 0.0, 0.0, 0.0, 0.0]
     last = timeline[-1] if timeline else first
-    first_drop = next((t for t, *_rest, drops in timeline if drops > first[3]), float("nan"))
-    closed_1013 = [t for t, c1013, _all, _d in timeline if c1013 >= first[1] + len(stalled)]
+    first_drop = next((t for t, _c, _a, drops, _v in timeline if drops > first[3]), float("nan"))
+    closed_1013 = [t for t, c1013, _a, _d, _v in timeline if c1013 >= first[1] + len(stalled)]
+    gone = [t for t, _c, _a, _d, open_viewers in timeline if open_viewers <= first[4] - len(stalled)]
     return {
         "stalled_viewers": len(stalled),
         "first_drop_s": first_drop,
         "all_closed_1013_s": closed_1013[0] if closed_1013 else float("nan"),
+        "all_gone_s": gone[0] if gone else float("nan"),
         "closed_1013": last[1] - first[1],
         "closed_any": last[2] - first[2],
         "queue_drops": last[3] - first[3],
         "watched_s": last[0],
+        "timeline": timeline[:: max(1, len(timeline) // 40)],
         "frames_read_after_resume_p50": percentiles(array("d", [v.frames_after_stall for v in stalled]), (50,))[0],
         "client_close_codes": _codes(stalled),
     }

@@ -100,7 +100,8 @@ def stall(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
         ("first queue drop after s", "stall.first_drop_s", "{:.1f}"),
         ("frames sent before the outbox filled", lambda r: r["stall"]["first_drop_s"] * 20 - 64, "{:.0f}"),
         ("all closed 1013 after s", "stall.all_closed_1013_s", "{:.1f}"),
-        ("frames held until closed", lambda r: r["stall"]["all_closed_1013_s"] * 20, "{:.0f}"),
+        ("all let go after s", "stall.all_gone_s", "{:.1f}"),
+        ("frames held until let go", lambda r: r["stall"]["all_gone_s"] * 20, "{:.0f}"),
         ("1013 closes", "stall.closed_1013", "{:.0f}"),
         ("all closes", "stall.closed_any", "{:.0f}"),
         ("queue drops", "stall.queue_drops", "{:.0f}"),
@@ -108,6 +109,11 @@ def stall(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
         ("frames read on resuming (p50)", "stall.frames_read_after_resume_p50", "{:.0f}"),
     ]
     codes = "; ".join(f"{json_codes(r)}" for r in points[1][1]) or "–"
+    timeline = (
+        " ".join(f"{t:.0f}s:{int(d)}/{int(v)}" for t, _c, _a, d, v in points[1][1][0]["stall"]["timeline"])
+        if points[1][1]
+        else "–"
+    )
     text = "\n".join(
         [
             "## Stalled viewers (they stop reading; their receive buffer is 4 KiB, so what they hold is held by "
@@ -118,7 +124,9 @@ def stall(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
             table(points[1:], held),
             "",
             f"Close codes the stalled viewers saw on resuming to read: {codes}. A stalled viewer is sent 20 frames a "
-            "second: frames held = seconds × 20 (from /metrics, read every 0.25 s).",
+            "second: frames held = seconds × 20 (from /metrics, read every 0.25 s). 'Let go' = the server's open "
+            "viewer sockets (openscg_connections) dropped by the number stalled, whatever closed them.",
+            f"Timeline of the first run (s since the stall: queue drops / open viewer sockets): {timeline}",
             "Target: the others keep reach 1.0 and p99 ≤ 2× baseline; a stalled viewer holds ≤ 64 frames.",
         ]
     )

@@ -30,8 +30,7 @@ class StoragePhone:
 
     async def connect(self, server: tuple[str, int]) -> None:
         hello = b'{"type":"hello","token":"%s"}' % self.session["patientToken"].encode()
-        self.sock, _ready = await open_socket(*server, self.session["captureUrl"], hello)
-        self.sock.on_text = self.on_text
+        self.sock, _ready = await open_socket(*server, self.session["captureUrl"], hello, self.on_text)
 
     def start(self) -> None:
         for _ in range(self.in_flight):

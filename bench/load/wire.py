@@ -148,9 +148,16 @@ class Socket(asyncio.Protocol):
 
 
 async def open_socket(
-    host: str, port: int, path: str, hello: bytes, timeout_s: float = 60.0, receive_buffer: int = 0
+    host: str,
+    port: int,
+    path: str,
+    hello: bytes,
+    on_text: OnText | None = None,
+    timeout_s: float = 60.0,
+    receive_buffer: int = 0,
 ) -> tuple[Socket, bytes]:
-    """Connect, upgrade, send `hello` and return the socket with the server's first message (`ready`).
+    """Connect, upgrade, send `hello` and return the socket with the server's first message (`ready`); every
+    later text frame goes to `on_text` (set before the handshake: frames may follow `ready` in the same read).
     `receive_buffer` > 0 caps the kernel's receive buffer (a stalled viewer then holds little on its side)."""
     loop = asyncio.get_running_loop()
     raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -162,7 +169,7 @@ async def open_socket(
     except BaseException:
         raw.close()
         raise
-    _transport, sock = await loop.create_connection(Socket, sock=raw)
+    _transport, sock = await loop.create_connection(lambda: Socket(on_text), sock=raw)
     key = base64.b64encode(os.urandom(16)).decode()
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
