@@ -17,7 +17,7 @@ from openscg.simulate import run_virtual_phone
 from tests.faults.phone_data import assert_exactly, recording
 from tests.wire import new_session, send_json, stored_samples
 
-WALL_S = 65.0
+WALL_S = 62.0
 SPEED = 2.0
 
 

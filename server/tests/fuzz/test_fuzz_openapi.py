@@ -24,7 +24,7 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
-PASSES = {"generated ids": 25, "a real session": 20}  # seconds of budget each
+PASSES = {"generated ids": 20, "a real session": 15}  # seconds of budget each
 
 
 def _schemathesis(server, folder: Path, budget_s: int, token: str, extra: list[str]) -> int:
