@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 PRESENCE_TTL_S = 30.0
 PRESENCE_REFRESH_S = 10.0
 RECONNECT_DELAY_S = 1.0
+PUBLISH_FAILURE_LOG_S = 10.0  # while Redis is away, a failed publish is logged at most this often
 
 
 def _channel(session_id: str) -> str:
@@ -58,6 +59,7 @@ class RedisBroker(Broker):
         self._local: dict[str, dict[str, set[str]]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.publish_failures = 0
+        self._last_failure_log_s = -PUBLISH_FAILURE_LOG_S
 
     async def start(self) -> None:
         await self._redis.ping()
@@ -79,7 +81,11 @@ class RedisBroker(Broker):
             await self._redis.publish(_channel(session_id), encode(self.instance_id, event))
         except (RedisError, OSError) as exc:
             self.publish_failures += 1
-            log.warning("redis publish failed", extra={"session_id": session_id, "error": str(exc)})
+            now = time.monotonic()
+            if now - self._last_failure_log_s >= PUBLISH_FAILURE_LOG_S:  # one line per interval, not per batch
+                self._last_failure_log_s = now
+                extra = {"session_id": session_id, "error": str(exc), "failures": self.publish_failures}
+                log.warning("redis publish failed", extra=extra)
 
     def _deliver(self, session_id: str, event: Event) -> None:
         if self._handler is not None and _channel(session_id) in self._channels:
