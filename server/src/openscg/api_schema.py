@@ -26,6 +26,26 @@ REASONS = {
     "429": "Too many requests from this address; see Retry-After",
     "503": "Storage, broker or a capacity limit unavailable; try again later",
 }
+SAMPLE = {
+    "type": "array",
+    "items": {"type": "number"},
+    "minItems": 4,
+    "maxItems": 4,
+    "description": "[t_ms, ax, ay, az]",
+}
+SESSION_DOCUMENT = {  # what POST /api/v1/sessions/import reads (docs/format.md); older versions are accepted too
+    "type": "object",
+    "required": ["samples"],
+    "properties": {
+        "format": {"type": "string", "const": "openscg"},
+        "version": {"type": "string", "enum": ["1.0", "2.0", "0.2", "0.1"]},
+        "label": {"type": "string"},
+        "device": {"type": "object"},
+        "startedAt": {"type": ["string", "null"]},
+        "endedAt": {"type": ["string", "null"]},
+        "samples": {"type": "array", "minItems": 1, "items": SAMPLE},
+    },
+}
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -54,6 +74,9 @@ def _add_errors(schema: dict[str, Any]) -> None:
                 responses[status] = _error_response(status)
             if path == "/health":  # answered with the checks, not an error
                 responses["503"]["content"]["application/json"]["schema"] = {"type": "object"}
+            if path.endswith("/import") and "requestBody" not in operation:  # read by hand from the raw body
+                content = {"application/json": {"schema": SESSION_DOCUMENT}}
+                operation["requestBody"] = {"required": True, "content": content}
             if path.endswith("/data") and "200" in responses:  # ?format=csv
                 responses["200"].setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
 

@@ -8,11 +8,14 @@ and starts a ten-minute background patient per call: it is left out."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+from openscg.protocol import unpack_samples, validate_samples
 from tests.wire import new_session
 
 CHECKS = ",".join(
@@ -56,3 +59,22 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(start_ser
     assert all(count > 0 for count in cases.values()), cases
     assert server.process is not None and server.process.poll() is None
     assert '"level":"ERROR"' not in server.log(), "the server logged an error while fuzzed"
+    _assert_no_stored_garbage(tmp_path / "openscg.db")
+
+
+def _assert_no_stored_garbage(database: Path) -> None:
+    """Every session the fuzzer managed to store (created, imported) holds batches that obey the protocol's
+    sample rules, and counters that match them."""
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        sessions = connection.execute("SELECT id, batch_count, sample_count, first_t_ms, last_t_ms FROM sessions")
+        for session_id, batch_count, sample_count, first_t_ms, last_t_ms in sessions.fetchall():
+            rows = connection.execute(
+                "SELECT seq, n_samples, data FROM batches WHERE session_id = ? ORDER BY seq", (session_id,)
+            ).fetchall()
+            assert [seq for seq, _, _ in rows] == list(range(batch_count)), session_id
+            stored = [sample for _, _, data in rows for sample in unpack_samples(data)]
+            assert [n for _, n, _ in rows] == [len(unpack_samples(data)) for _, _, data in rows]
+            assert len(stored) == sample_count, session_id
+            if stored:
+                validate_samples(stored, None, len(stored), 1000.0)
+                assert (stored[0][0], stored[-1][0]) == (first_t_ms, last_t_ms), session_id
