@@ -29,17 +29,17 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     add("--quick", action="store_true", help="small versions of every scenario, one repetition (< 2 min)")
     add("--only", default=",".join(SCENARIOS), help=f"scenarios to run, comma-separated: {','.join(SCENARIOS)}")
     add("--repeats", type=int, help="repetitions per point (default 3; 1 with --quick)")
-    add("--duration-s", type=float, help="measured seconds per run (default 15; 5 with --quick)")
-    add("--warmup-s", type=float, help="unmeasured seconds before (default 3; 2 with --quick)")
-    add("--sweep", help="phones×viewers points (default 100x2,250x2,500x2,750x2,1000x2)")
-    add("--analysis", help="points with live analysis on (default 250x2)")
+    add("--duration-s", type=float, help="measured seconds per run (default 15; 3 with --quick)")
+    add("--warmup-s", type=float, help="unmeasured seconds before (default 3; 1 with --quick)")
+    add("--sweep", help="phones×viewers points (default 50x2,100x2,150x2,250x2,500x2,20x50)")
+    add("--analysis", help="points with live analysis on (default 100x2)")
     add("--soak-s", type=float, help="length of the memory run in seconds (default 120; the issue's is 600)")
-    add("--soak", help="phones×viewers of the memory run (default 250x2)")
-    add("--stall", help="phones×viewers of the stalled-viewer runs; 1 viewer of each phone stalls (default 200x5)")
+    add("--soak", help="phones×viewers of the memory run (default 100x2)")
+    add("--stall", help="phones×viewers of the stalled-viewer runs; 1 viewer of each phone stalls (default 100x5)")
     add("--stall-wait-s", type=float, help="how long to wait for the stalled viewers to be let go (default 60)")
-    add("--reconnect", help="phones×viewers that reconnect at once (default 100x20 = 2,000 viewers)")
+    add("--reconnect", help="phones×viewers that reconnect at once (default 20x100 = 2,000 viewers)")
     add("--storage", help="phones×samples-per-batch of the storage runs (default 100x100)")
-    add("--redis", help="phones×viewers of the Redis runs: phones on A, viewers on B (default 250x2)")
+    add("--redis", help="phones×viewers of the Redis runs: phones on A, viewers on B (default 100x2)")
     add(
         "--postgres-url",
         default=os.environ.get("OPENSCG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -52,15 +52,15 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "repeats": 1 if quick else 3,
         "duration_s": 3.0 if quick else 15.0,
         "warmup_s": 1.0 if quick else 3.0,
-        "sweep": "20x2,60x2" if quick else "100x2,250x2,500x2,750x2,1000x2",
-        "analysis": "20x2" if quick else "250x2",
+        "sweep": "20x2,60x2" if quick else "50x2,100x2,150x2,250x2,500x2,20x50",
+        "analysis": "20x2" if quick else "100x2",
         "soak_s": 6.0 if quick else 120.0,
-        "soak": "40x2" if quick else "250x2",
-        "stall": "20x5" if quick else "200x5",
+        "soak": "40x2" if quick else "100x2",
+        "stall": "20x5" if quick else "100x5",
         "stall_wait_s": 3.0 if quick else 60.0,
-        "reconnect": "10x20" if quick else "100x20",
+        "reconnect": "10x20" if quick else "20x100",
         "storage": "20x100" if quick else "100x100",
-        "redis": "20x2" if quick else "250x2",
+        "redis": "20x2" if quick else "100x2",
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:

@@ -110,7 +110,7 @@ def stall(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
     ]
     codes = "; ".join(f"{json_codes(r)}" for r in points[1][1]) or "–"
     timeline = (
-        " ".join(f"{t:.0f}s:{int(d)}/{int(v)}" for t, _c, _a, d, v in points[1][1][0]["stall"]["timeline"])
+        " ".join(f"{t:.0f}s:{int(d)}/{int(v)}" for t, _c, _a, d, v in points[1][1][0]["stall"]["timeline"][::2])
         if points[1][1]
         else "–"
     )
@@ -175,9 +175,14 @@ def reconnect(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
             "",
             "Back = received, with no gap and no duplicate, the first batch intended after it reconnected "
             "(the 2 s it missed come from the database). Target: 2,000 viewers all back within 5 s.",
+            "Connect failures (first run): " + _failures(runs),
         ]
     )
     return text, bool(runs)
+
+
+def _failures(runs: list[dict]) -> str:
+    return "; ".join(runs[0]["failure_sample"]) if runs and runs[0]["failure_sample"] else "none"
 
 
 def storage(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
