@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 # Frames above this are refused by the WebSocket layer itself (close 1009) before the app can say 4413.
 TRANSPORT_MAX_FRAME_BYTES = 16 * 1024 * 1024
+GIL_SWITCH_INTERVAL_S = 0.0005
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,9 @@ def app_factory() -> FastAPI:
 
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
+    # The group-commit writer thread releases the GIL at every SQLite/psycopg call; with the default 5 ms
+    # switch interval each reacquisition waits for the busy event loop, and acks queue up behind it.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     return create_app(settings)
 
 

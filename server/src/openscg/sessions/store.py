@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from openscg.errors import InvalidInput, SessionGone, SessionNotFound, StorageUnavailable
 from openscg.protocol import pack_samples, unpack_samples
 from openscg.sessions.access_log import AccessLog
+from openscg.sessions.append_sql import advance_counters, insert_batches
 from openscg.sessions.tables import access_log, batches, sessions
 from openscg.sessions.writer import Append, GroupWriter
 
@@ -271,37 +272,14 @@ def _apply_appends(connection: Connection, appends: list[Append]) -> dict[str, B
     appends = [append for append in appends if append.session_id in open_ids]
     if not appends:
         return refused
-    connection.execute(insert(batches), [append.params for append in appends])
+    insert_batches(connection, [append.params for append in appends])
     per_session: dict[str, dict[str, Any]] = {}
     for append in appends:
         entry = per_session.get(append.session_id)
         if entry is None:
-            entry = per_session[append.session_id] = {
-                "sid": append.session_id,
-                "k": 0,
-                "n": 0,
-                "first": append.params["t_first_ms"],
-                "last": 0.0,
-            }
+            entry = per_session[append.session_id] = {"k": 0, "n": 0, "first": append.params["t_first_ms"]}
         entry["k"] += 1
         entry["n"] += append.params["n_samples"]
         entry["last"] = append.params["t_last_ms"]
-    stamp = now_ms()
-    for entry in per_session.values():
-        entry["stamp"] = stamp
-    connection.execute(_COUNTERS_UPDATE, list(per_session.values()))
+    advance_counters(connection, per_session, now_ms())
     return refused
-
-
-_COUNTERS_UPDATE = (
-    update(sessions)
-    .where(sessions.c.id == bindparam("sid"))
-    .values(
-        batch_count=sessions.c.batch_count + bindparam("k"),
-        sample_count=sessions.c.sample_count + bindparam("n"),
-        first_t_ms=func.coalesce(sessions.c.first_t_ms, bindparam("first")),
-        last_t_ms=bindparam("last"),
-        started_at_ms=func.coalesce(sessions.c.started_at_ms, bindparam("stamp")),
-        status=case((sessions.c.status == "ended", "ended"), else_="live"),
-    )
-)
