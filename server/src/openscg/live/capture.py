@@ -255,8 +255,7 @@ def _check_session_length(ctx: Context, state: CaptureState, samples: list[list[
     if (samples[-1][0] - first_t_ms) / 1000.0 > settings.max_session_duration_s:
         raise ProtocolError(
             "invalid_samples",
-            f"the session would last longer than {settings.max_session_duration_s:g} s; end it and start a new "
-            "session",
+            f"the session would last longer than {settings.max_session_duration_s:g} s; end it and start a new session",
         )
 
 
