@@ -136,3 +136,37 @@ export async function storedSamples(apiUrl: string, shareLink: string): Promise<
   if (!r.ok) throw new Error(`GET data: ${r.status}`);
   return ((await r.json()) as { samples: unknown[] }).samples.length;
 }
+
+/**
+ * Collect Content-Security-Policy violations of every page in `context`: the `securitypolicyviolation` events
+ * (installed before any page script) and the console messages Chromium prints for them. Call before opening pages.
+ */
+export async function watchCsp(context: BrowserContext, name: string): Promise<() => Promise<string[]>> {
+  const seen: string[] = [];
+  await context.addInitScript(() => {
+    const list: string[] = [];
+    Object.defineProperty(window, '__cspViolations', { value: list });
+    document.addEventListener('securitypolicyviolation', (e) => {
+      list.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  const onPage = (page: Page) => {
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to (load|execute|connect|apply|evaluate|frame)/i.test(m.text())) {
+        seen.push(`${name} console: ${m.text()}`);
+      }
+    });
+  };
+  context.pages().forEach(onPage);
+  context.on('page', onPage);
+  return async () => {
+    const inPages: string[] = [];
+    for (const page of context.pages()) {
+      const list = await page
+        .evaluate(() => (window as unknown as { __cspViolations?: string[] }).__cspViolations ?? [])
+        .catch(() => []);
+      inPages.push(...list.map((v) => `${name} event: ${v}`));
+    }
+    return [...seen, ...inPages];
+  };
+}
