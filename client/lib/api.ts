@@ -5,6 +5,7 @@
  */
 import {
   paths,
+  type AccessLogEntry,
   type CreatedSession,
   type DemoSession,
   type DeviceInfo,
@@ -106,4 +107,22 @@ export async function getAnalysis(id: string, token: string): Promise<SessionAna
 /** Start the server's virtual patient replaying a real recording into a new session. */
 export async function startDemo(): Promise<DemoSession> {
   return (await request(paths.demo(), { method: 'POST' })).json() as Promise<DemoSession>;
+}
+
+/** Who opened this session and what they did, oldest first (patient token only). */
+export async function getAccessLog(id: string, patientToken: string): Promise<AccessLogEntry[]> {
+  const body = (await (await request(paths.accessLog(id), { token: patientToken })).json()) as { entries?: unknown };
+  if (!Array.isArray(body.entries)) throw new ApiError(200, 'The server answered with an access log this app does not understand.');
+  return body.entries as AccessLogEntry[];
+}
+
+/** Revoke the share link: the old viewer token stops working at once (viewers on it are disconnected). */
+export async function revokeShareLink(id: string, patientToken: string): Promise<string> {
+  const body = (await (await request(paths.viewerToken(id), { method: 'POST', token: patientToken })).json()) as {
+    viewerToken?: unknown;
+  };
+  if (typeof body.viewerToken !== 'string' || body.viewerToken === '') {
+    throw new ApiError(200, 'The server did not send a new share link.');
+  }
+  return body.viewerToken;
 }

@@ -34,6 +34,8 @@ export interface PhoneStore {
   markEnded(sessionId: string, endedAt: string): Promise<void>;
   /** Note when capture first started; later calls keep the first time. */
   markStarted(sessionId: string, startedAtMs: number): Promise<void>;
+  /** Keep the new share link's token after the old one was revoked. */
+  setViewerToken(sessionId: string, viewerToken: string): Promise<void>;
   /** Forget a recording and its batches. */
   deleteRecording(sessionId: string): Promise<void>;
   /** Keep a batch until it is acknowledged; advances nextSeq, lastTMs and recordedSamples. */
@@ -94,6 +96,13 @@ export class IdbPhoneStore implements PhoneStore {
     const tx = (await this.open()).transaction('recordings', 'readwrite');
     const record = await tx.store.get(sessionId);
     if (record && record.startedAtMs === null) await tx.store.put({ ...record, startedAtMs });
+    await tx.done;
+  }
+
+  async setViewerToken(sessionId: string, viewerToken: string): Promise<void> {
+    const tx = (await this.open()).transaction('recordings', 'readwrite');
+    const record = await tx.store.get(sessionId);
+    if (record) await tx.store.put({ ...record, viewerToken });
     await tx.done;
   }
 
@@ -179,6 +188,11 @@ export class MemoryPhoneStore implements PhoneStore {
   async markStarted(sessionId: string, startedAtMs: number): Promise<void> {
     const r = this.recordings.get(sessionId);
     if (r && r.startedAtMs === null) r.startedAtMs = startedAtMs;
+  }
+
+  async setViewerToken(sessionId: string, viewerToken: string): Promise<void> {
+    const r = this.recordings.get(sessionId);
+    if (r) r.viewerToken = viewerToken;
   }
 
   async deleteRecording(sessionId: string): Promise<void> {

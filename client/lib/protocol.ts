@@ -28,6 +28,17 @@ export interface SessionMetadata {
   viewers: number;
 }
 
+/** One line of a session's access log (`GET …/access-log`, patient only). No network address is kept. */
+export interface AccessLogEntry {
+  /** ISO 8601, UTC. */
+  at: string;
+  role: 'patient' | 'viewer';
+  /** `capture`, `watch`, `metadata`, `data`, `analysis`, `end`, `revoke` (others may come later). */
+  action: string;
+  /** Browser family and operating system ("Chrome on Android"), a tool name, or `unknown client`. */
+  client: string;
+}
+
 export interface CreatedSession {
   sessionId: string;
   createdAt: string;
@@ -127,6 +138,8 @@ export const paths = {
   data: (id: string, format?: 'csv') =>
     `${API}/sessions/${encodeURIComponent(id)}/data${format ? `?format=${format}` : ''}`,
   analysis: (id: string) => `${API}/sessions/${encodeURIComponent(id)}/analysis`,
+  accessLog: (id: string) => `${API}/sessions/${encodeURIComponent(id)}/access-log`,
+  viewerToken: (id: string) => `${API}/sessions/${encodeURIComponent(id)}/viewer-token`,
   demo: () => `${API}/demo`,
   capture: (id: string) => `/ws/v1/sessions/${encodeURIComponent(id)}/capture`,
   watch: (id: string) => `/ws/v1/sessions/${encodeURIComponent(id)}/watch`,

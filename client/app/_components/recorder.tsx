@@ -13,6 +13,7 @@ import { IdbPhoneStore, type RecordingRecord } from '@/lib/phone-store';
 import type { DeviceInfo } from '@/lib/protocol';
 import { PhoneRecorder, type RecorderState } from '@/lib/recorder';
 
+import { AccessPanel } from './access-panel';
 import { Countdown } from './countdown';
 import { Intro } from './intro';
 import { RecentRecordings } from './recent-recordings';
@@ -201,6 +202,13 @@ export function Recorder() {
     await refreshList();
   };
 
+  /** The share link of `sessionId` was revoked: keep the new token on the phone and show the new link. */
+  const replaceViewerToken = async (sessionId: string, viewerToken: string) => {
+    await store.setViewerToken(sessionId, viewerToken);
+    setRecord((r) => (r && r.sessionId === sessionId ? { ...r, viewerToken } : r));
+    await refreshList();
+  };
+
   const newRecording = () => {
     detach();
     setRecord(null);
@@ -230,9 +238,23 @@ export function Recorder() {
         />
       )}
       {phase === 'stopping' && error && <p className="notice bad small">{error}</p>}
-      {phase === 'review' && record && <RecordingReview record={record} onNew={newRecording} />}
+      {phase === 'review' && record && (
+        <RecordingReview
+          record={record}
+          onNew={newRecording}
+          onRevoked={(token) => replaceViewerToken(record.sessionId, token)}
+        />
+      )}
       {record && (phase === 'countdown' || phase === 'recording' || phase === 'stopping') && (
-        <SharePanel sessionId={record.sessionId} viewerToken={record.viewerToken} />
+        <>
+          <SharePanel sessionId={record.sessionId} viewerToken={record.viewerToken} />
+          <AccessPanel
+            sessionId={record.sessionId}
+            patientToken={record.patientToken}
+            live
+            onRevoked={(token) => replaceViewerToken(record.sessionId, token)}
+          />
+        </>
       )}
       {(phase === 'intro' || phase === 'review') && (
         <RecentRecordings

@@ -2,6 +2,7 @@
 
 import type { RecordingRecord } from '@/lib/phone-store';
 
+import { AccessPanel } from './access-panel';
 import { AnalysisSummary } from './analysis-summary';
 import { DownloadButtons } from './download-buttons';
 import { fmtDate } from './format';
@@ -10,10 +11,12 @@ import { SharePanel } from './share-panel';
 interface Props {
   record: RecordingRecord;
   onNew: () => void;
+  /** The share link was revoked: store and show the new viewer token. */
+  onRevoked: (viewerToken: string) => Promise<void>;
 }
 
 /** After Stop (or when reopened): what the server stored, its analysis, downloads and the share link. */
-export function RecordingReview({ record, onNew }: Props) {
+export function RecordingReview({ record, onNew, onRevoked }: Props) {
   return (
     <>
       <section className="card stack" aria-labelledby="review-title" data-testid="review">
@@ -50,6 +53,7 @@ export function RecordingReview({ record, onNew }: Props) {
         </div>
       </section>
       <SharePanel sessionId={record.sessionId} viewerToken={record.viewerToken} />
+      <AccessPanel sessionId={record.sessionId} patientToken={record.patientToken} live={false} onRevoked={onRevoked} />
     </>
   );
 }

@@ -108,9 +108,13 @@ export function Viewer({ sessionId }: { sessionId: string }) {
 
   const missingToken = token === '';
   const status = missingToken ? 'error' : viewerStatus(info.connection, info.status, info.patientConnected);
+  // The server closes the stream with 4401 "share link revoked" when the patient makes a new link.
+  const revoked = status === 'error' && /revoked/i.test(info.connectionDetail ?? '');
   const detail = missingToken
     ? 'This link is incomplete: the part after “#” is missing. Ask the patient to share the link again.'
-    : info.connectionDetail;
+    : revoked
+      ? 'The patient stopped sharing this link. Ask them for the new link.'
+      : info.connectionDetail;
 
   return (
     <>
@@ -123,7 +127,16 @@ export function Viewer({ sessionId }: { sessionId: string }) {
         lastPatientMs={info.lastPatientMs}
         session={info.session}
       />
-      {status === 'error' && (
+      {revoked && (
+        <section className="card stack" aria-labelledby="revoked-title" data-testid="link-revoked">
+          <h1 id="revoked-title">The patient stopped sharing this link</h1>
+          <p className="muted">
+            This link no longer opens the recording: the patient replaced it with a new one from their phone. If you
+            should still see it, ask the patient to send you the new link.
+          </p>
+        </section>
+      )}
+      {status === 'error' && !revoked && (
         <section className="card stack" aria-labelledby="invalid-title">
           <h1 id="invalid-title">This link does not open a recording</h1>
           <p className="muted">
