@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "warmup_s": 1.0 if quick else 3.0,
         "sweep": "20x2,60x2" if quick else "50x2,100x2,150x2,250x2,500x2,20x50",
         "analysis": "20x2" if quick else "100x2",
-        "soak_s": 6.0 if quick else 120.0,
+        "soak_s": 4.0 if quick else 120.0,
         "soak": "40x2" if quick else "100x2",
         "stall": "20x5" if quick else "100x5",
-        "stall_wait_s": 3.0 if quick else 60.0,
+        "stall_wait_s": 1.0 if quick else 60.0,
         "reconnect": "10x20" if quick else "20x100",
         "storage": "20x100" if quick else "100x100",
         "redis": "20x2" if quick else "100x2",
@@ -88,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="openscg-bench-load-") as folder:
         for name in chosen:
             print(f"== {name}", file=sys.stderr, flush=True)
+            section_started = time.monotonic()
             text, ok = SECTIONS[name](args, Path(folder))
+            print(f"   ({time.monotonic() - section_started:.0f} s)", file=sys.stderr, flush=True)
             sections.append(text)
             failed |= not ok
             write(sections, started)

@@ -238,7 +238,7 @@ async def stall_result(task: asyncio.Task, timeline: list[list[float]], viewers:
         v.frames_after_stall = 0
         if v.sock is not None:
             v.sock.unstall()
-    await asyncio.sleep(2.0)
+    await asyncio.sleep(1.0)
     first = timeline[0] if timeline else [0.0, 0.0, 0.0, 0.0, 0.0]
     last = timeline[-1] if timeline else first
     first_drop = next((t for t, _c, _a, drops, _v in timeline if drops > first[3]), float("nan"))
