@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from load import servers
-from load.report import STREAM_COLUMNS, pick, table
+from load.report import table
 from load.runs import TRANSPORT, budget, one_server_run, points_of, repeat, stream_spec
 
 
@@ -287,6 +287,3 @@ def redis(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
         ]
     )
     return text, bool(runs)
-
-
-__all__ = ["STREAM_COLUMNS", "memory", "pick", "reconnect", "redis", "stall", "storage"]
