@@ -121,7 +121,7 @@ export function Viewer({ sessionId }: { sessionId: string }) {
       <StatusBar
         status={status}
         detail={detail}
-        viewers={info.viewers}
+        viewers={status === 'error' ? 0 : info.viewers}
         nowMs={clock.nowMs}
         lastSampleMs={clock.lastSampleMs}
         lastPatientMs={info.lastPatientMs}
