@@ -13,7 +13,6 @@ import logging
 
 import numpy as np
 
-from openscg.analysis import LiveAnalyzer
 from openscg.context import Context
 from openscg.live.broker import Event
 from openscg.protocol import dumps, unpack_samples
@@ -28,6 +27,8 @@ class AnalysisFeed:
         self.session_id = session_id
         self.ctx = ctx
         self.interval_s = interval_s
+        from openscg.analysis import LiveAnalyzer  # SciPy loads on the first live session, not at startup
+
         self.analyzer = LiveAnalyzer()
         self._pending: list[list[float]] = []
         self._task: asyncio.Task[None] | None = None

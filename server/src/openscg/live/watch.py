@@ -54,6 +54,7 @@ class ViewerMember:
         self.lagging = False  # live events were dropped while catching up
         self.too_slow = False
         self.token_role = "viewer"  # the token it opened with: a revoked share link closes only viewer tokens
+        self.sender: asyncio.Task[None] | None = None  # the task writing to the socket (cancelled when too slow)
         self._ctx = ctx
 
     def deliver(self, event: Event) -> None:
@@ -70,8 +71,12 @@ class ViewerMember:
             return
         self._ctx.metrics.queue_drops.inc()
         if self.live and not self.too_slow:
+            # The sender is most likely blocked inside a send to a client that stopped reading: stop it now
+            # rather than queueing a marker behind frames it will never write.
             self.too_slow = True
             self.outbox.force(Event("too_slow"))
+            if self.sender is not None:
+                self.sender.cancel()
         elif not self.live:
             self.lagging = True
             self.outbox.clear()
@@ -130,6 +135,7 @@ async def _default_start(session_id: str, row: dict, ctx: Context) -> int:
 
 async def _run(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, start_seq: int) -> None:
     sender = asyncio.create_task(_send_loop(ws, session_id, ctx, member, start_seq))
+    member.sender = sender
     receiver = asyncio.create_task(_receive_loop(ws, ctx))
     try:
         done, _pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
@@ -137,6 +143,8 @@ async def _run(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMembe
         for task in (sender, receiver):
             task.cancel()
         await asyncio.gather(sender, receiver, return_exceptions=True)
+    if member.too_slow:
+        raise CloseSocket(1013, "viewer too slow; reconnect with since = last seq + 1")
     for task in done:
         task.result()
 

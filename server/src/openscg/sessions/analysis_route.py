@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 
-from openscg.analysis import analyze_recording
 from openscg.context import Context
 from openscg.sessions.access import bearer_token, role_for
 from openscg.sessions.routes import Authorization
@@ -27,6 +26,8 @@ async def get_analysis(request: Request, session_id: str, authorization: Authori
 
 
 def _analyze_stored(ctx: Context, session_id: str) -> dict[str, Any]:
+    from openscg.analysis import analyze_recording  # SciPy loads on first use, not at server startup
+
     rows = [sample for batch in ctx.store.iter_samples(session_id) for sample in batch]
     array = np.asarray(rows, dtype=np.float64).reshape(-1, 4)
     return analyze_recording(array[:, 0], array[:, 1:4])
