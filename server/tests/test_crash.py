@@ -29,6 +29,10 @@ async def pipelined_phone(server, session, acked: set[int], stop_at: int | None,
         for seq in range(first, BATCHES):
             await send_json(phone, {"type": "samples", "seq": seq, "samples": batch(seq)})
             if stop_at is not None and seq == stop_at:
+                while not acked:  # crash only once something was acked, with more batches still in flight
+                    message = await recv_json(phone)
+                    if message["type"] == "ack":
+                        acked.add(message["seq"])
                 kill()
             while True:  # read whatever acks are ready, without waiting for this one
                 try:

@@ -50,6 +50,7 @@ class GroupWriter:
         self._max_group = max_group
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="openscg-writer", daemon=True)
+        self._conn: Connection | None = None
         self.groups_committed = 0
         self.writes_committed = 0
 
@@ -74,6 +75,7 @@ class GroupWriter:
         while True:
             first = self._queue.get()
             if first is _STOP:
+                self._drop_connection()
                 return
             time.sleep(GATHER_S)  # let the group gather: fewer, larger commits (each costs an fsync)
             group: list[_Item] = [first]
@@ -89,6 +91,7 @@ class GroupWriter:
                 group.append(item)
             self._commit_group(group)
             if stopping:
+                self._drop_connection()
                 return
 
     def _commit_group(self, group: list[_Item]) -> None:
@@ -117,17 +120,35 @@ class GroupWriter:
         appends = [item[0] for item in group if isinstance(item[0], Append)]
         results: list[Any] = []
         refused: dict[str, BaseException] = {}
-        with self._engine.begin() as connection:
-            if appends:
-                refused = self._apply_appends(connection, appends)
-            for write, _future, _loop in group:
-                if isinstance(write, Append):
-                    results.append(refused.get(write.session_id))
-                else:
-                    results.append(write(connection))
+        connection = self._connection()
+        try:
+            with connection.begin():
+                if appends:
+                    refused = self._apply_appends(connection, appends)
+                for write, _future, _loop in group:
+                    if isinstance(write, Append):
+                        results.append(refused.get(write.session_id))
+                    else:
+                        results.append(write(connection))
+        except Exception:
+            self._drop_connection()  # the next group starts on a fresh connection (e.g. after a restart)
+            raise
         self.groups_committed += 1
         self.writes_committed += len(group)
         return results
+
+    def _connection(self) -> Connection:
+        """The writer keeps one connection: a pool checkout and reset per group costs more than the SQL."""
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self._drop_connection()
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+        self._conn = None
 
     @staticmethod
     def _settle(item: _Item, result: Any, error: BaseException | None) -> None:
