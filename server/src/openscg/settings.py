@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         64, ge=1, description="Messages a viewer may have waiting; beyond that it is closed with 1013."
     )
     viewer_send_buffer_bytes: int = Field(
-        64 * 1024,
+        16 * 1024,  # a stalled viewer is let go after ~275 frames instead of ~730 (bench/README-load.md)
         ge=4096,
         description="Kernel send buffer of a viewer's or phone's socket: what a client that stops reading may hold.",
     )
