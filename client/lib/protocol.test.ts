@@ -57,6 +57,10 @@ describe('server → client messages', () => {
       patientConnected: true,
       viewers: 2,
     });
+    // A status that does not say how many watch leaves the count unknown rather than claiming nobody does.
+    expect(parseWatchMessage('{"type":"status","status":"live","patientConnected":true}')).toMatchObject({
+      viewers: null,
+    });
     const a = parseWatchMessage(
       '{"type":"analysis","tMs":5,"heartRateBpm":null,"quality":0.2,"qualityReason":"motion","beats":[],"respiratoryRateBpm":null}',
     );

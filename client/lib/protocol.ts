@@ -183,7 +183,8 @@ export type CaptureServerMessage =
 export type WatchServerMessage =
   | { type: 'ready'; session: SessionMetadata }
   | { type: 'samples'; seq: number; samples: Sample[] }
-  | { type: 'status'; status: SessionStatus; patientConnected: boolean; viewers: number }
+  /** `viewers` is null when the frame does not say (the count is then unknown, not zero). */
+  | { type: 'status'; status: SessionStatus; patientConnected: boolean; viewers: number | null }
   | ServerError
   | LiveAnalysis;
 
@@ -264,7 +265,7 @@ export function parseWatchMessage(text: string): WatchServerMessage | null {
         type: 'status',
         status: m.status,
         patientConnected: m.patientConnected === true,
-        viewers: isInt(m.viewers) ? m.viewers : 0,
+        viewers: isInt(m.viewers) ? m.viewers : null,
       };
     case 'error':
       return parseError(m);

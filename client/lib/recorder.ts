@@ -10,6 +10,7 @@ import { listenMotion } from './motion';
 import type { PhoneStore, RecordingRecord } from './phone-store';
 import { paths, type DeviceInfo, type LiveAnalysis, type Sample } from './protocol';
 import { Trace } from './trace';
+import { ViewerCount } from './viewer-count';
 
 export const BATCH_INTERVAL_MS = 100;
 
@@ -37,7 +38,7 @@ export class PhoneRecorder {
   private batcher: Batcher | null = null;
   private stopMotion: (() => void) | null = null;
   private flushTimer: ReturnType<typeof setInterval> | null = null;
-  private viewersTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly viewers: ViewerCount;
   private chain: Promise<void> = Promise.resolve();
   private hiddenAt: number | null = null;
   private state: RecorderState;
@@ -59,12 +60,18 @@ export class PhoneRecorder {
         // Another tab took the recording over (it continues there) or the server refused it: stop writing
         // batches here, or two pages would number batches into the same store.
         if (capture.connection === 'superseded' || capture.connection === 'failed') this.halt();
+        // Back on line after a drop: who watches may have changed meanwhile; ask now, not at the next poll.
+        if (capture.connection === 'open' && this.state.capture.connection !== 'open') void this.viewers.refresh();
         this.update({ capture });
       },
       onAnalysis: (analysis) => {
         this.trace.addBeats(analysis.beats);
         this.update({ analysis });
       },
+    });
+    this.viewers = new ViewerCount({
+      fetchViewers: async () => (await getSession(record.sessionId, record.patientToken)).viewers,
+      onCount: (viewers) => this.update({ viewers }),
     });
     this.state = {
       capture: this.socket.snapshot,
@@ -98,12 +105,7 @@ export class PhoneRecorder {
     const saved = await this.store.getRecording(this.record.sessionId);
     this.update({ startedAtMs: saved?.startedAtMs ?? null });
     await this.socket.start();
-    const pollViewers = () =>
-      getSession(this.record.sessionId, this.record.patientToken)
-        .then((m) => this.update({ viewers: m.viewers }))
-        .catch(() => undefined);
-    void pollViewers();
-    this.viewersTimer = setInterval(pollViewers, 5000);
+    this.viewers.start();
   }
 
   /** Start listening to the accelerometer, continuing the seq and time line stored for this recording. */
@@ -127,7 +129,7 @@ export class PhoneRecorder {
 
   dispose(): void {
     this.stopCapture();
-    if (this.viewersTimer) clearInterval(this.viewersTimer);
+    this.viewers.dispose();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     void this.chain.then(() => this.socket.dispose());
   }

@@ -22,7 +22,8 @@ export interface WatchHandlers {
   onConnection?: (connection: WatchConnection, detail: string | null) => void;
   onReady?: (session: SessionMetadata) => void;
   onSamples?: (seq: number, samples: Sample[]) => void;
-  onStatus?: (status: SessionStatus, patientConnected: boolean, viewers: number) => void;
+  /** `viewers` null: the server did not say how many watch (keep the last count). */
+  onStatus?: (status: SessionStatus, patientConnected: boolean, viewers: number | null) => void;
   onAnalysis?: (analysis: LiveAnalysis) => void;
 }
 

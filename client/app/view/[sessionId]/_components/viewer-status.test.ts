@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { viewerStatus } from './viewer-status';
+import { viewerStatus, watchingCount } from './viewer-status';
 
 describe('viewerStatus', () => {
   it('names every state the clinician can be in', () => {
@@ -17,5 +17,13 @@ describe('viewerStatus', () => {
   it('keeps showing ended after the server closes the socket of an ended session', () => {
     expect(viewerStatus('closed', 'ended', false)).toBe('ended');
     expect(viewerStatus('reconnecting', 'ended', false)).toBe('ended');
+  });
+});
+
+describe('watchingCount', () => {
+  it('follows the server, keeps the last count when a status does not say, and counts this page itself', () => {
+    expect(watchingCount(1, 3)).toBe(3);
+    expect(watchingCount(3, null)).toBe(3);
+    expect(watchingCount(2, 0)).toBe(1);
   });
 });

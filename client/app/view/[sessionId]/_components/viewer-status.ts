@@ -16,6 +16,14 @@ export function viewerStatus(
   return 'waiting';
 }
 
+/**
+ * The "N watching" count after a `status` frame arrived on this page's own open watch socket: this page is one of
+ * the watchers, so never fewer than 1; a frame without a count keeps the last one.
+ */
+export function watchingCount(previous: number, reported: number | null): number {
+  return Math.max(1, reported ?? previous);
+}
+
 export const STATUS_TEXT: Record<ViewerStatus, { title: string; tone: string }> = {
   connecting: { title: 'Connecting', tone: 'warn' },
   waiting: { title: 'Waiting for the patient', tone: '' },

@@ -22,7 +22,7 @@ import { WatchSocket, type WatchConnection } from '@/lib/watch-socket';
 
 import { LiveChart } from './live-chart';
 import { StatusBar } from './status-bar';
-import { viewerStatus } from './viewer-status';
+import { viewerStatus, watchingCount } from './viewer-status';
 import { Vitals } from './vitals';
 
 const subscribeHash = (cb: () => void) => {
@@ -82,7 +82,7 @@ export function Viewer({ sessionId }: { sessionId: string }) {
           ...prev,
           status,
           patientConnected,
-          viewers,
+          viewers: watchingCount(prev.viewers, viewers),
           lastPatientMs: prev.patientConnected && !patientConnected ? Date.now() : prev.lastPatientMs,
         })),
       onSamples: (_seq, samples) => {
