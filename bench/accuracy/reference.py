@@ -48,6 +48,8 @@ VARIANTS = [
     Variant("100 Hz, noise 50 %", 100.0, noise=0.5, seed=5),
     Variant("100 Hz, noise 100 %", 100.0, noise=1.0, seed=6),
     Variant("100 Hz, motion bursts", 100.0, motion_every_s=30.0, seed=7),
+    Variant("60 Hz, motion bursts", 60.0, motion_every_s=30.0, seed=10),
+    Variant("200 Hz, jitter, motion bursts", 200.0, jitter=0.15, motion_every_s=30.0, seed=11),
     Variant("100 Hz, rotated", 100.0, rotate=True, seed=8),
     Variant("60 Hz, rotated, jitter, noise 50 %", 60.0, jitter=0.15, noise=0.5, rotate=True, seed=9),
 ]

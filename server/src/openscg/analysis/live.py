@@ -108,8 +108,8 @@ class LiveAnalyzer:
         if prep is None:
             return None, 0.0, "too_short", []
         self._axis = prep.axis
-        moving, usable = prep.moving, prep.usable
-        track = self._beats(prep.scg_ms2, prep.fs_hz, usable)
+        moving, usable = prep.near_motion, prep.calm
+        track = self._beats(prep.scg_ms2, prep.fs_hz, prep.usable, usable)
         beat_t_ms = prep.t0_ms + track.positions * 1000.0 / prep.fs_hz
         _, ok_ibi = normal_intervals(beat_t_ms)
         window = prep.t_ms >= end_ms - WINDOW_S * 1000.0
@@ -123,9 +123,9 @@ class LiveAnalyzer:
         period_s = track.model.period_s if track.model else None
         return bpm, quality, reason, self._settled_beats(beat_t_ms, period_s, end_ms, bpm is not None)
 
-    def _beats(self, scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray) -> BeatTrack:
-        """Learn the beat model (period, template) again every MODEL_EVERY_STEPS steps — every other step
-        while there is none — and otherwise only match the current one."""
+    def _beats(self, scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray, calm: np.ndarray) -> BeatTrack:
+        """Learn the beat model (period, template; from the `calm` samples) again every MODEL_EVERY_STEPS steps
+        — every other step while there is none — and otherwise only match the current one (in `usable`)."""
         self._since_model += 1
         due = self._since_model >= (MODEL_EVERY_STEPS if self._model is not None else 2)
         same_rate = abs(fs_hz - self._model_fs_hz) <= 0.02 * fs_hz  # the measured rate wobbles with jitter
@@ -133,11 +133,11 @@ class LiveAnalyzer:
             if not due and self._model is None:
                 return BeatTrack()
             self._since_model = 0
-            track = detect_beats(scg_ms2, fs_hz, usable, self._model if same_rate else None)
+            track = detect_beats(scg_ms2, fs_hz, usable, self._model if same_rate else None, calm)
             if track.model is not None:
                 self._model, self._model_fs_hz = track.model, fs_hz
             return track
-        return find_beats(np.where(usable, scg_ms2, 0.0), fs_hz, usable, self._model)
+        return find_beats(np.where(usable, scg_ms2, 0.0), fs_hz, usable, self._model, calm)
 
     def _settled_beats(self, beat_t_ms: np.ndarray, period_s, end_ms: float, publish: bool) -> list[float]:
         """Beats of the current 10-s window older than SETTLE_MS and not yet reported — only while a rate is

@@ -22,6 +22,8 @@ from openscg.analysis.scg_match import match_template, pick_beats, refine_positi
 from openscg.analysis.scg_template import BeatModel, learn_model, undouble
 
 RELATIVE_MIN_SCORE = 0.7  #: a beat must correlate at least this fraction of the block's median beat
+#: next to motion (outside `calm`) a beat must correlate like a clean beat (0.85–0.97), not merely pass
+NEAR_MOTION_MIN_SCORE = 0.85
 
 
 @dataclass
@@ -34,12 +36,16 @@ class BeatTrack:
     periodicity: float = 0.0
 
 
-def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel) -> BeatTrack:
+def find_beats(
+    x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel, calm: np.ndarray | None = None
+) -> BeatTrack:
     """Beats of `x` matching `model`: matched filter, refractory peak picking, removal of diastolic
     complexes if the beats alternate systolic/diastolic (`undouble`), sub-sample refinement. Each
     beat's score is the correlation of its systolic complex with the template's (−0.1…+0.15 s around the
     fiducial), where the beat's energy is — over the whole template, noise in the quiet diastole would
-    dominate. Candidates scoring far below the block's typical beat (a stray complex at an edge) are dropped."""
+    dominate. Candidates scoring far below the block's typical beat (a stray complex at an edge) are dropped;
+    outside `calm` (next to motion, where a phone still ringing from being handled can mimic a beat) only
+    candidates that correlate as well as clean beats do (NEAR_MOTION_MIN_SCORE) are kept."""
     raw, score = match_template(x, model.template, model.fid)
     peaks = pick_beats(score, fs_hz, model.period_s, usable)
     peaks = peaks[peaks >= model.fid]  # at the very start, a lone diastolic complex could pass for a beat
@@ -49,7 +55,10 @@ def find_beats(x: np.ndarray, fs_hz: float, usable: np.ndarray, model: BeatModel
         model = replace(model, period_s=period_s)
     local = local_scores(x, peaks, model, fs_hz)
     if peaks.size:
-        keep = local >= RELATIVE_MIN_SCORE * float(np.median(local))
+        typical = float(np.median(local))
+        keep = local >= RELATIVE_MIN_SCORE * typical
+        if calm is not None:
+            keep &= calm[peaks] | (local >= NEAR_MOTION_MIN_SCORE)
         peaks, local = peaks[keep], local[keep]
     positions = refine_positions(raw, peaks) + model.fid_offset
     return BeatTrack(positions, local, model, model.periodicity)
@@ -71,16 +80,22 @@ def local_scores(x: np.ndarray, peaks: np.ndarray, model: BeatModel, fs_hz: floa
 
 
 def detect_beats(
-    scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray | None = None, previous: BeatModel | None = None
+    scg_ms2: np.ndarray,
+    fs_hz: float,
+    usable: np.ndarray | None = None,
+    previous: BeatModel | None = None,
+    calm: np.ndarray | None = None,
 ) -> BeatTrack:
-    """Beats in a band-passed SCG (m/s², `fs_hz`); `usable` masks gaps and motion; `previous` is the model of
-    the preceding block, if any, and is used as it is when this block alone does not yield one. Empty track
-    when no beat period stands out and there is no previous model."""
+    """Beats in a band-passed SCG (m/s², `fs_hz`); `usable` masks gaps and motion (beats are searched there);
+    `calm` (within `usable`; default: all of it) is where the period and template are learned — away from
+    motion, so that a phone still ringing from being handled does not shape the template; `previous` is the
+    model of the preceding block, if any, and is used as it is when this block alone does not yield one.
+    Empty track when no beat period stands out and there is no previous model."""
     usable = np.ones(scg_ms2.size, dtype=bool) if usable is None else usable
-    x = np.where(usable, scg_ms2, 0.0)
-    model, periodicity = learn_model(x, fs_hz, usable, previous)
+    calm = usable if calm is None else calm & usable
+    model, periodicity = learn_model(np.where(calm, scg_ms2, 0.0), fs_hz, calm, previous)
     if model is None and previous is not None:
         model = replace(previous, periodicity=periodicity)  # keep following the beat we know
     if model is None:
         return BeatTrack(periodicity=periodicity)
-    return find_beats(x, fs_hz, usable, model)
+    return find_beats(np.where(usable, scg_ms2, 0.0), fs_hz, usable, model, calm)

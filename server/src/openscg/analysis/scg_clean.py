@@ -38,7 +38,8 @@ class PreparedScg:
     valid: np.ndarray  #: False inside gaps in the input
     slow_ms2: np.ndarray  #: (m, 3) acceleration with gravity, averaged to SLOW_FS_HZ
     axis: np.ndarray  #: unit vector of the projection (device coordinates)
-    moving: np.ndarray  #: True inside motion bursts (scg_quality.motion_mask)
+    moving: np.ndarray  #: True where the phone moved (scg_quality.motion_mask): no beats are searched there
+    near_motion: np.ndarray  #: `moving` widened by 0.5 s each side: windows are judged by this
 
     @property
     def t_ms(self) -> np.ndarray:
@@ -49,6 +50,11 @@ class PreparedScg:
     def usable(self) -> np.ndarray:
         """Samples to look for beats in: recorded (not in a gap) and not in a motion burst."""
         return self.valid & ~self.moving
+
+    @property
+    def calm(self) -> np.ndarray:
+        """Samples that count as usable signal when a window is judged: recorded and not near motion."""
+        return self.valid & ~self.near_motion
 
 
 def bandpass(signal_ms2: np.ndarray, fs_hz: float, low_hz: float, high_hz: float) -> np.ndarray:
@@ -133,13 +139,13 @@ def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None
         valid = valid[: centred.shape[-1]]
     fs_hz = fs_in / factor
     band = np.ascontiguousarray(bandpass(centred, fs_hz, SCG_LOW_HZ, SCG_HIGH_HZ).T)
-    moving = motion_mask(band, fs_hz, slow, fs_in / max(1, round(fs_in / SLOW_FS_HZ)))
+    moving, near_motion = motion_mask(band, fs_hz, slow, fs_in / max(1, round(fs_in / SLOW_FS_HZ)))
     if axis is None:
-        axis = cardiac_axis(band, np.median(slow, axis=0), valid & ~moving, fs_hz)
+        axis = cardiac_axis(band, np.median(slow, axis=0), valid & ~near_motion, fs_hz)
         scg_ms2 = band @ axis
     else:
         scg_ms2 = band[:, 0]
-    return PreparedScg(float(grid_t_ms[0]), fs_hz, scg_ms2, band, valid, slow, axis, moving)
+    return PreparedScg(float(grid_t_ms[0]), fs_hz, scg_ms2, band, valid, slow, axis, moving, near_motion)
 
 
 def slow_acceleration(t_ms: np.ndarray, accel_ms2: np.ndarray) -> np.ndarray:

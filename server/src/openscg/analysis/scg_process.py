@@ -35,9 +35,10 @@ def clean_input(t_ms: np.ndarray, accel_ms2: np.ndarray) -> tuple[np.ndarray, np
     return t_ms, accel_ms2
 
 
-def detect_in_blocks(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray):
+def detect_in_blocks(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray, calm: np.ndarray):
     """Beat positions (fractional samples), scores and block periodicity over a whole signal, detected in
-    20-s blocks every 10 s; each block keeps the beats closer to its centre than to any other block's centre."""
+    20-s blocks every 10 s; each block keeps the beats closer to its centre than to any other block's centre.
+    Beats are searched in `usable`, the beat model is learned in `calm` (see `detect_beats`)."""
     n, block, hop = scg_ms2.size, round(BLOCK_S * fs_hz), round(HOP_S * fs_hz)
     starts = [0] if n <= block else [*range(0, n - block, hop), n - block]
     centres = np.array(starts, dtype=float) + min(block, n) / 2.0
@@ -45,7 +46,8 @@ def detect_in_blocks(scg_ms2: np.ndarray, fs_hz: float, usable: np.ndarray):
     positions, scores, periodicity = [], [], []
     model = None
     for k, start in enumerate(starts):
-        track = detect_beats(scg_ms2[start : start + block], fs_hz, usable[start : start + block], model)
+        span = slice(start, start + block)
+        track = detect_beats(scg_ms2[span], fs_hz, usable[span], model, calm[span])
         model = track.model or model
         pos = track.positions + start
         keep = (pos >= bounds[k]) & (pos < bounds[k + 1])
@@ -108,8 +110,8 @@ def analyze_recording(t_ms: np.ndarray, accel_ms2: np.ndarray) -> dict:
     prep = prepare_scg(t_ms, accel_ms2) if accel_ms2.shape[1:] == (3,) else None
     if prep is None:
         return empty_result(duration_s, mean_rate_hz(t_ms), ends_ms)
-    moving, usable = prep.moving, prep.usable
-    positions, scores, periodicity = detect_in_blocks(prep.scg_ms2, prep.fs_hz, usable)
+    moving, usable = prep.near_motion, prep.calm
+    positions, scores, periodicity = detect_in_blocks(prep.scg_ms2, prep.fs_hz, prep.usable, prep.calm)
     beat_t_ms = prep.t0_ms + positions * 1000.0 / prep.fs_hz
     ibi_ms, ok_ibi = normal_intervals(beat_t_ms)
     beats = (beat_t_ms, scores, periodicity, ok_ibi)

@@ -1,8 +1,8 @@
 """Signal quality 0–1 per window and a reason the patient can act on.
 
 Motion is flagged where the acceleration leaves what a resting chest produces: a burst of cardiac-band energy
-far above the recording's typical level (4× the median 1-s RMS), or a change of the slow (gravity) signal of
-more than 1 m/s² within a second (a tilt of ~6°, far beyond breathing). Quality combines how well the beats
+far above the recording's typical level (4× the median 0.5-s RMS), or a change of the slow (gravity) signal of
+more than 1 m/s² within half a second (a tilt of ~6°, far beyond breathing). Quality combines how well the beats
 match their ensemble template (median normalised correlation) with how much of the window is covered by
 normal beat-to-beat intervals, in the spirit of template-correlation SQIs (Li & Clifford, Physiol Meas 2012).
 """
@@ -15,7 +15,8 @@ MOTION_RMS_RATIO = 4.0
 MOTION_RMS_FLOOR_MS2 = 0.05
 MOTION_TILT_MS2 = 1.0  #: within one 0.5-s block
 MOTION_BLOCK_S = 0.5
-MOTION_WIDEN_BLOCKS = 1  #: a burst rings on: mask 0.5 s either side
+MOTION_WIDEN_BLOCKS = 1  #: a burst rings on: windows are judged as if 0.5 s either side moved too
+MOTION_EDGE_S = 0.1  #: resolution of the edges of `moving`, and the ringing added to them
 MIN_WINDOW_S = 5.0  #: less usable signal than this in a window is `too_short`
 PUBLISH_QUALITY = 0.5  #: below this no heart rate is published
 
@@ -30,21 +31,63 @@ def block_rms(x: np.ndarray, block: int) -> np.ndarray:
     return np.sqrt(squares / np.maximum(counts, 1))
 
 
-def motion_mask(band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_fs_hz: float) -> np.ndarray:
-    """True at each analysis sample (of `band_ms2`, `fs_hz`) inside a motion burst: 0.5-s blocks whose
-    cardiac-band RMS or slow-signal swing is out of range, widened by MOTION_WIDEN_BLOCKS each side."""
+def motion_mask(
+    band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_fs_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two masks over the analysis samples (of `band_ms2`, `fs_hz`; `slow_ms2` at `slow_fs_hz`).
+
+    `near_motion`: 0.5-s blocks whose cardiac-band RMS or slow-signal swing is out of range, widened by
+    MOTION_WIDEN_BLOCKS each side. Windows are judged by it: a phone that was just handled may ring on below
+    the thresholds, so a window is not trusted right next to motion.
+    `moving`: inside `near_motion`, where the phone actually moved, at 0.1-s resolution (`fine_motion`), plus
+    0.1 s for the band-pass's ringing. No beat is searched there; next to it, beats are (with a stricter score,
+    scg_beats). Found only next to flagged blocks: over 0.1 s a single strong beat may exceed the RMS limit."""
+    n = band_ms2.shape[0]
     block = max(1, round(MOTION_BLOCK_S * fs_hz))
     rms = block_rms(band_ms2, block)
     limit = max(MOTION_RMS_RATIO * float(np.median(rms)), MOTION_RMS_FLOOR_MS2)
-    moving = rms > limit
+    flagged = rms > limit
     slow_block = max(1, round(MOTION_BLOCK_S * slow_fs_hz))
-    n_slow = min(slow_ms2.shape[0] // slow_block, moving.size)
+    n_slow = min(slow_ms2.shape[0] // slow_block, flagged.size)
     if n_slow:
         blocks = slow_ms2[: n_slow * slow_block].reshape(n_slow, slow_block, -1)
         swing = (blocks.max(axis=1) - blocks.min(axis=1)).max(axis=1)
-        moving[:n_slow] |= swing > MOTION_TILT_MS2
-    widened = np.convolve(moving, np.ones(2 * MOTION_WIDEN_BLOCKS + 1), mode="same") > 0
-    return np.repeat(widened, block)[: band_ms2.shape[0]]
+        flagged[:n_slow] |= swing > MOTION_TILT_MS2
+    widened = np.convolve(flagged, np.ones(2 * MOTION_WIDEN_BLOCKS + 1), mode="same") > 0
+    near_motion = np.repeat(widened, block)[:n]
+    if not np.any(flagged):
+        return np.zeros(n, dtype=bool), near_motion
+    moving = fine_motion(band_ms2, fs_hz, slow_ms2, slow_fs_hz, limit) & near_motion
+    in_block = np.repeat(np.arange(flagged.size), block)[:n]
+    found = np.bincount(in_block, weights=moving, minlength=flagged.size) > 0
+    moving |= np.repeat(flagged & ~found, block)[:n]  # a flagged block always counts, if only as a whole
+    fine = max(1, round(MOTION_EDGE_S * fs_hz))
+    moving = ~dilate(~dilate(moving, block // 2), block // 2)  # close lulls shorter than a block inside a burst
+    return dilate(moving, fine), near_motion
+
+
+def fine_motion(
+    band_ms2: np.ndarray, fs_hz: float, slow_ms2: np.ndarray, slow_fs_hz: float, limit_ms2: float
+) -> np.ndarray:
+    """True at each analysis sample in a 0.1-s stretch whose cardiac-band RMS exceeds `limit_ms2`, or where the
+    slow signal changes faster than MOTION_TILT_MS2 per 0.5-s block (the same slope as the block test)."""
+    n = band_ms2.shape[0]
+    fine = max(1, round(MOTION_EDGE_S * fs_hz))
+    moving = np.repeat(block_rms(band_ms2, fine) > limit_ms2, fine)[:n]
+    if slow_ms2.shape[0] > 1:
+        step = np.abs(np.diff(slow_ms2, axis=0)).max(axis=1)
+        fast = step > MOTION_TILT_MS2 * (1.0 / slow_fs_hz) / MOTION_BLOCK_S
+        fast_slow = np.concatenate(([False], fast)) | np.concatenate((fast, [False]))
+        at = np.minimum((np.arange(n) * (slow_fs_hz / fs_hz)).astype(int), fast_slow.size - 1)
+        moving |= fast_slow[at]
+    return moving
+
+
+def dilate(mask: np.ndarray, reach: int) -> np.ndarray:
+    """`mask` widened by `reach` samples each side."""
+    if reach < 1:
+        return mask
+    return np.convolve(mask, np.ones(2 * reach + 1), mode="same") > 0
 
 
 def interval_consistency(ibi_ms: np.ndarray | None) -> float:
