@@ -90,6 +90,13 @@ def bandpass_sos(low_hz: float, high_hz: float, fs_hz: float) -> np.ndarray:
     return signal.butter(2, [low_hz, high_hz], btype="bandpass", fs=fs_hz, output="sos")
 
 
+@lru_cache(maxsize=8)
+def decimation_fir(factor: int) -> np.ndarray:
+    """The anti-aliasing FIR SciPy `resample_poly` designs for down-sampling by `factor` (Kaiser window, β 5),
+    designed once per factor instead of at every live step."""
+    return signal.firwin(2 * 10 * factor + 1, 1.0 / factor, window=("kaiser", 5.0))
+
+
 def block_mean(values: np.ndarray, factor: int) -> np.ndarray:
     """Average consecutive blocks of `factor` rows: a cheap anti-aliased decimation for slow signals."""
     n = (values.shape[0] // factor) * factor
@@ -135,7 +142,8 @@ def prepare_scg(t_ms: np.ndarray, accel_ms2: np.ndarray, axis: np.ndarray | None
     centred = centred if axis is None else (axis @ centred)[None, :]
     factor = max(1, round(fs_in / 100.0)) if fs_in > DECIMATE_ABOVE_HZ else 1
     if factor > 1:  # polyphase FIR anti-aliasing, zero delay (SciPy `resample_poly`), then filter at ~100 Hz
-        centred, valid = signal.resample_poly(centred, 1, factor, axis=-1), valid[::factor]
+        centred = signal.resample_poly(centred, 1, factor, axis=-1, window=decimation_fir(factor))
+        valid = valid[::factor]
         valid = valid[: centred.shape[-1]]
     fs_hz = fs_in / factor
     band = np.ascontiguousarray(bandpass(centred, fs_hz, SCG_LOW_HZ, SCG_HIGH_HZ).T)
