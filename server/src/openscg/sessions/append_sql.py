@@ -1,7 +1,8 @@
 """The two statements of a group commit, written for few round trips into the database driver.
 
 Each driver call releases the GIL; the writer thread then waits for the busy event loop to hand it back. So a
-group of N batches is stored with one multi-row INSERT and one UPDATE (a CASE per counter), not 2·N statements.
+group of N batches is stored with one UPDATE (a CASE per counter, RETURNING the sessions still open) and one
+multi-row INSERT, not 2·N statements.
 Plain SQL with positional parameters: `?` for sqlite3, `%s` for psycopg.
 """
 
@@ -25,9 +26,10 @@ def insert_batches(connection: Connection, rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(sql, tuple(row[column] for row in rows for column in BATCH_COLUMNS))
 
 
-def advance_counters(connection: Connection, per_session: dict[str, dict[str, Any]], stamp_ms: float) -> None:
-    """For every session of the group: batch_count += k, sample_count += n, first_t_ms (once), last_t_ms,
-    started_at_ms (once), status live unless ended."""
+def advance_counters(connection: Connection, per_session: dict[str, dict[str, Any]], stamp_ms: float) -> set[str]:
+    """For every session of the group that has not ended: batch_count += k, sample_count += n, first_t_ms
+    (once), last_t_ms, started_at_ms (once), status live. Returns the ids it moved (the open sessions): a
+    session that ended or was deleted meanwhile is not among them, and its batches must not be stored."""
     mark = _mark(connection)
     ids = list(per_session)
 
@@ -43,8 +45,8 @@ def advance_counters(connection: Connection, per_session: dict[str, dict[str, An
         f"UPDATE sessions SET batch_count = batch_count + {k_sql}, sample_count = sample_count + {n_sql}, "
         f"first_t_ms = COALESCE(first_t_ms, {first_sql}), last_t_ms = {last_sql}, "
         f"started_at_ms = COALESCE(started_at_ms, {mark}), "
-        "status = CASE WHEN status = 'ended' THEN 'ended' ELSE 'live' END "
-        f"WHERE id IN ({', '.join([mark] * len(ids))})"
+        "status = 'live' "
+        f"WHERE id IN ({', '.join([mark] * len(ids))}) AND status <> 'ended' RETURNING id"
     )
     params = (*k_params, *n_params, *first_params, *last_params, stamp_ms, *ids)
-    connection.exec_driver_sql(sql, params)
+    return {str(row[0]) for row in connection.exec_driver_sql(sql, params)}

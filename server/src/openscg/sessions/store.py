@@ -255,24 +255,11 @@ def _select_seq_covering(connection: Connection, session_id: str, t_ms: float) -
 
 
 def _apply_appends(connection: Connection, appends: list[Append]) -> dict[str, BaseException]:
-    """Insert every batch of the group, then move each session's counters: two executemany statements.
+    """Move each open session's counters (one UPDATE … RETURNING the open ones), then insert their batches
+    (one multi-row INSERT): two statements a group.
 
     Batches of sessions that have ended meanwhile (or were deleted) are refused, so no batch is ever stored
     after the `ended` its viewers were told about."""
-    session_ids = {append.session_id for append in appends}
-    open_ids = set(
-        connection.execute(
-            select(sessions.c.id).where(sessions.c.id.in_(session_ids), sessions.c.status != "ended")
-        ).scalars()
-    )
-    refused: dict[str, BaseException] = {
-        session_id: SessionGone("session has ended or was deleted; batch not stored")
-        for session_id in session_ids - open_ids
-    }
-    appends = [append for append in appends if append.session_id in open_ids]
-    if not appends:
-        return refused
-    insert_batches(connection, [append.params for append in appends])
     per_session: dict[str, dict[str, Any]] = {}
     for append in appends:
         entry = per_session.get(append.session_id)
@@ -281,5 +268,12 @@ def _apply_appends(connection: Connection, appends: list[Append]) -> dict[str, B
         entry["k"] += 1
         entry["n"] += append.params["n_samples"]
         entry["last"] = append.params["t_last_ms"]
-    advance_counters(connection, per_session, now_ms())
+    open_ids = advance_counters(connection, per_session, now_ms())
+    refused: dict[str, BaseException] = {
+        session_id: SessionGone("session has ended or was deleted; batch not stored")
+        for session_id in per_session.keys() - open_ids
+    }
+    rows = [append.params for append in appends if append.session_id in open_ids]
+    if rows:
+        insert_batches(connection, rows)
     return refused

@@ -39,6 +39,7 @@ class Append:
 WriteFn = Callable[[Connection], Any]
 GroupFn = Callable[[Connection, list[Append]], dict[str, BaseException]]  # refused appends, by session
 _Item = tuple["Append | WriteFn", asyncio.Future[Any], asyncio.AbstractEventLoop]
+_Outcome = tuple[_Item, Any, "BaseException | None"]  # the write, its result, or the error it raised
 _STOP = object()
 GATHER_S = 0.002  # adds at most 2 ms to an ack; saves ~20 % CPU per batch under load (bench/README-load.md)
 
@@ -99,22 +100,25 @@ class GroupWriter:
             results = self._execute(group)
         except Exception:
             if len(group) == 1:
-                self._settle(group[0], None, _current_exception())
+                _settle([(group[0], None, _current_exception())])
                 return
+            outcomes: list[_Outcome] = []
             for item in group:  # isolate the write that failed
                 try:
                     result = self._execute([item])[0]
                 except Exception:
-                    self._settle(item, None, _current_exception())
+                    outcomes.append((item, None, _current_exception()))
                 else:
                     failed = result if isinstance(result, BaseException) else None
-                    self._settle(item, None if failed else result, failed)
+                    outcomes.append((item, None if failed else result, failed))
+            _settle(outcomes)
             return
-        for item, result in zip(group, results, strict=True):
-            if isinstance(result, BaseException):
-                self._settle(item, None, result)
-            else:
-                self._settle(item, result, None)
+        _settle(
+            [
+                (item, None, result) if isinstance(result, BaseException) else (item, result, None)
+                for item, result in zip(group, results, strict=True)
+            ]
+        )
 
     def _execute(self, group: list[_Item]) -> list[Any]:
         appends = [item[0] for item in group if isinstance(item[0], Append)]
@@ -150,20 +154,27 @@ class GroupWriter:
                 self._conn.close()
         self._conn = None
 
-    @staticmethod
-    def _settle(item: _Item, result: Any, error: BaseException | None) -> None:
-        _write, future, loop = item
 
-        def settle() -> None:
-            if future.done():
-                return
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
+def _settle(outcomes: list[_Outcome]) -> None:
+    """Hand every outcome of a group to its event loop with one wake-up per loop, not one per write: under
+    load that is hundreds of self-pipe writes and loop wake-ups a second fewer."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any, BaseException | None]]] = {}
+    for (_write, future, loop), result, error in outcomes:
+        by_loop.setdefault(loop, []).append((future, result, error))
+    for loop, settled in by_loop.items():
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting any more
-            loop.call_soon_threadsafe(settle)
+            loop.call_soon_threadsafe(_resolve, settled)
+
+
+def _resolve(settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    """On the event loop: complete each future (one whose caller gave up is left alone)."""
+    for future, result, error in settled:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def _current_exception() -> BaseException:
