@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from openscg.analysis import LiveAnalyzer, analyze_recording
-from tests.analysis.scg_synth import beat_f1, synth_scg
+from tests.analysis.beat_match import beat_f1, synth
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -31,7 +31,7 @@ def stream(t_ms, accel, batch=None, seed=0):
 
 @pytest.mark.parametrize("fs_hz", [50.0, 100.0, 400.0])
 def test_live_finds_the_beats_and_rate(fs_hz):
-    scg = synth_scg(40.0, 75.0, fs_hz, irregularity=0.05, noise=0.05, jitter=0.1, seed=4)
+    scg = synth(40.0, 75.0, fs_hz, irregularity=0.05, noise=0.05, jitter=0.1, seed=4)
     _, messages = stream(scg.t_ms, scg.accel_ms2)
     assert all(set(m) == MESSAGE_KEYS and m["type"] == "analysis" for m in messages)
     assert all(0.0 <= m["quality"] <= 1.0 for m in messages)
@@ -40,19 +40,19 @@ def test_live_finds_the_beats_and_rate(fs_hz):
     assert abs(np.median(rates) - scg.heart_rate_bpm) < 2.0
     beats = [b for m in messages for b in m["beats"]]
     assert beats == sorted(set(beats))  # each beat reported once, in order
-    settled = scg.beats_ms[scg.beats_ms < scg.t_ms[-1] - 2000.0]
+    settled = scg.beat_t_ms[scg.beat_t_ms < scg.t_ms[-1] - 2000.0]
     assert beat_f1(beats, settled) >= 0.95
 
 
 def test_first_messages_say_too_short_and_carry_no_rate():
-    scg = synth_scg(12.0, 70.0, 100.0, seed=1)
+    scg = synth(12.0, 70.0, 100.0, seed=1)
     _, messages = stream(scg.t_ms, scg.accel_ms2, batch=10)
     early = [m for m in messages if m["tMs"] - scg.t_ms[0] < 9000.0]
     assert early and all(m["qualityReason"] == "too_short" and m["heartRateBpm"] is None for m in early)
 
 
 def test_live_and_offline_agree():
-    scg = synth_scg(60.0, 66.0, 100.0, irregularity=0.08, noise=0.08, seed=6)
+    scg = synth(60.0, 66.0, 100.0, irregularity=0.08, noise=0.08, seed=6)
     offline = analyze_recording(scg.t_ms, scg.accel_ms2)
     _, messages = stream(scg.t_ms, scg.accel_ms2, batch=10)
     live_beats = [b for m in messages for b in m["beats"]]
@@ -68,7 +68,7 @@ def test_live_and_offline_agree():
 
 
 def test_memory_stays_bounded_and_gaps_are_survived():
-    scg = synth_scg(150.0, 60.0, 100.0, gap_s=(70.0, 73.0), noise=0.05, seed=9)
+    scg = synth(150.0, 60.0, 100.0, gap_s=(70.0, 73.0), noise=0.05, seed=9)
     live, messages = stream(scg.t_ms, scg.accel_ms2)
     assert live._t_ms.size <= 75 * 100 and live._accel_ms2.shape[0] == live._t_ms.size
     late = [m["heartRateBpm"] for m in messages if m["tMs"] > 90000.0]
@@ -76,7 +76,7 @@ def test_memory_stays_bounded_and_gaps_are_survived():
 
 
 def test_motion_is_named_and_stops_the_rate():
-    scg = synth_scg(40.0, 70.0, 100.0, noise=0.05, seed=2)
+    scg = synth(40.0, 70.0, 100.0, noise=0.05, seed=2)
     accel = scg.accel_ms2.copy()
     shaking = (scg.t_ms > 20000.0) & (scg.t_ms < 32000.0)
     rng = np.random.default_rng(0)
@@ -92,10 +92,12 @@ def test_motion_is_named_and_stops_the_rate():
 
 
 def test_breathing_rate_from_tilt():
-    scg = synth_scg(70.0, 70.0, 100.0, breathing_bpm=15.0, noise=0.05, seed=3)
+    scg = synth(70.0, 70.0, 100.0, respiration_bpm=15.0, noise=0.05, seed=3)
     result = analyze_recording(scg.t_ms, scg.accel_ms2)
     assert result["respiratoryRateBpm"] == pytest.approx(15.0, abs=1.0)
     _, messages = stream(scg.t_ms, scg.accel_ms2, batch=20)
     assert messages[-1]["respiratoryRateBpm"] == pytest.approx(15.0, abs=1.5)
-    still = synth_scg(70.0, 70.0, 100.0, noise=0.05, seed=3)
+    # no breathing at all; a heart's natural variability (a perfectly periodic beat leaks into the slow signal's
+    # block means as a periodic residue that can look like breathing: a known limit, see docs/analysis.md)
+    still = synth(70.0, 70.0, 100.0, noise=0.05, tilt_deg=0.0, hrv_ms=25.0, seed=3)
     assert analyze_recording(still.t_ms, still.accel_ms2)["respiratoryRateBpm"] is None

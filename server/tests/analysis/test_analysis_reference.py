@@ -10,7 +10,7 @@ import pytest
 
 from openscg.analysis import LiveAnalyzer, analyze_recording
 from openscg.cli import main
-from tests.analysis.scg_synth import beat_f1
+from tests.analysis.beat_match import beat_f1
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
