@@ -196,4 +196,61 @@ describe('CaptureSocket', () => {
     await capture.finish(); // resolves: there is nothing left this tab can do
     capture.dispose();
   });
+
+  const DAY_MS = 24 * 3600 * 1000;
+
+  /** Every stored t_ms strictly increases, across batches too. */
+  function storedTimes(): number[] {
+    return server.stored.flat().map((s) => s[0]);
+  }
+
+  it('re-bases a phone clock a year behind near the server clock, keeping the intervals, and loses nothing', async () => {
+    server.maxClockSkewMs = DAY_MS;
+    const capture = socket();
+    await capture.start();
+    await settle();
+    const t0 = Date.now() - 365 * DAY_MS;
+    await record10(new Batcher(), capture, t0);
+    expect(server.refused.length).toBeGreaterThan(0);
+    expect(server.sampleCount).toBe(60);
+    expect(capture.snapshot).toMatchObject({ ackedSamples: 60, queuedSamples: 0, error: null });
+    const offset = capture.snapshot.clockOffsetMs;
+    expect(Math.abs(offset - 365 * DAY_MS)).toBeLessThan(60_000);
+    const times = storedTimes();
+    expect(Math.abs(times[times.length - 1]! - Date.now())).toBeLessThan(DAY_MS);
+    // Same intervals as recorded: every stored time is the recorded one plus the one offset.
+    expect(times[0]! - offset).toBe(t0);
+    expect(times[59]! - times[0]!).toBe(9 * 100 + 5 * 16);
+    capture.dispose();
+  });
+
+  it('after the phone clock jumps backwards, re-bases new batches after the last stored sample', async () => {
+    const capture = socket();
+    await capture.start();
+    await settle();
+    const t0 = Date.now();
+    await record10(new Batcher(), capture, t0);
+    // The clock was set back 10 minutes (e.g. a reload after a time-zone fix): new times are below the stored.
+    await record10(new Batcher(10), capture, t0 - 600_000);
+    expect(server.refused.map(([seq]) => seq)).toContain(10);
+    expect(server.sampleCount).toBe(120);
+    expect(capture.snapshot).toMatchObject({ ackedSamples: 120, error: null });
+    const times = storedTimes();
+    for (let i = 1; i < times.length; i += 1) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
+    capture.dispose();
+  });
+
+  it('shows the refusal when moving the batch in time cannot help', async () => {
+    const capture = socket();
+    await capture.start();
+    await settle();
+    const t0 = Date.now();
+    await record10(new Batcher(), capture, t0);
+    // A batch with a time going backwards inside it: no offset fixes that.
+    await capture.enqueue({ seq: 10, samples: [[t0 + 5000, 0, 0, 9.8], [t0 + 4000, 0, 0, 9.8]] });
+    await settle(200);
+    expect(capture.snapshot.error).toMatch(/refused batch 10/);
+    expect(server.sampleCount).toBe(60);
+    capture.dispose();
+  });
 });

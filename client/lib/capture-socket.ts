@@ -5,6 +5,7 @@
  */
 import { Backoff } from './backoff';
 import type { Batch } from './batcher';
+import { rebaseOffset, shiftSamples } from './clock-rebase';
 import type { PhoneStore } from './phone-store';
 import {
   CloseCode,
@@ -36,6 +37,8 @@ export interface CaptureState {
   queuedSamples: number;
   /** Milliseconds until the next reconnect attempt, while reconnecting. */
   retryInMs: number | null;
+  /** Added to the phone's `t_ms` before sending, after the server refused the phone's clock (0 normally). */
+  clockOffsetMs: number;
   error: string | null;
 }
 
@@ -91,8 +94,12 @@ export class CaptureSocket {
     ackedSamples: 0,
     queuedSamples: 0,
     retryInMs: null,
+    clockOffsetMs: 0,
     error: null,
   };
+  /** The clock offset each batch in flight was sent with, and the last `t_ms` (as sent) the server acked. */
+  private sentOffset = new Map<number, number>();
+  private lastAckedTMs: number | null = null;
 
   constructor(private readonly opts: CaptureSocketOptions) {
     this.backoff = new Backoff(opts.initialBackoffMs, opts.maxBackoffMs);
@@ -210,8 +217,10 @@ export class CaptureSocket {
         break;
       case 'error':
         if (msg.code === 'seq_gap' && msg.expected !== undefined) this.onSeqGap(msg.expected);
-        else if (msg.code === 'invalid_samples')
-          this.update({ error: `The server refused batch ${msg.seq ?? '?'}: ${msg.detail ?? 'invalid samples'}` });
+        else if (msg.code === 'invalid_samples') {
+          if (!this.rebase(msg.seq, msg.serverTimeMs ?? null))
+            this.update({ error: `The server refused batch ${msg.seq ?? '?'}: ${msg.detail ?? 'invalid samples'}` });
+        }
         else this.update({ error: msg.detail ?? msg.code });
         break;
     }
@@ -248,11 +257,30 @@ export class CaptureSocket {
   private onAck(seq: number): void {
     const batch = this.queue.get(seq);
     if (!batch) return; // acked again after a resend: already counted
+    const lastTMs = batch.samples[batch.samples.length - 1]?.[0];
+    if (lastTMs !== undefined) this.lastAckedTMs = lastTMs + (this.sentOffset.get(seq) ?? this.state.clockOffsetMs);
     this.queue.delete(seq);
     this.sentAt.delete(seq);
+    this.sentOffset.delete(seq);
     void this.opts.store.ackBatch(this.opts.sessionId, seq);
     this.update({ ackedSamples: this.state.ackedSamples + batch.samples.length });
     this.maybeSendEnd();
+  }
+
+  /**
+   * The server refused batch `seq`: if its clock (or the phone's jumping backwards) is the reason, move the
+   * batch and every later one in time and resend from `seq` (docs/protocol.md). False when that cannot help.
+   */
+  private rebase(seq: number | undefined, serverTimeMs: number | null): boolean {
+    const batch = seq === undefined ? undefined : this.queue.get(seq);
+    if (seq === undefined || !batch || this.nextToSend === null) return false;
+    const offsetMs = rebaseOffset(batch.samples, this.state.clockOffsetMs, serverTimeMs, this.lastAckedTMs);
+    if (offsetMs === null) return false;
+    for (const s of this.sentAt.keys()) if (s >= seq) this.sentAt.delete(s);
+    this.nextToSend = Math.min(this.nextToSend, seq);
+    this.update({ clockOffsetMs: offsetMs, error: null });
+    this.pump();
+    return true;
   }
 
   private onSeqGap(expected: number): void {
@@ -267,8 +295,13 @@ export class CaptureSocket {
     for (const [seq, b] of this.queue) {
       if (seq >= nextSeq) continue;
       acked += b.samples.length;
+      const offsetMs = this.sentOffset.get(seq);
+      const lastTMs = b.samples[b.samples.length - 1]?.[0];
+      if (offsetMs !== undefined && lastTMs !== undefined)
+        this.lastAckedTMs = Math.max(this.lastAckedTMs ?? -Infinity, lastTMs + offsetMs);
       this.queue.delete(seq);
       this.sentAt.delete(seq);
+      this.sentOffset.delete(seq);
     }
     void this.opts.store.ackBelow(this.opts.sessionId, nextSeq);
     if (acked) this.update({ ackedSamples: this.state.ackedSamples + acked });
@@ -291,8 +324,9 @@ export class CaptureSocket {
     const ws = this.ws;
     if (ws && ws.readyState === WS_OPEN && this.nextToSend !== null) {
       for (let b = this.queue.get(this.nextToSend); b; b = this.queue.get(this.nextToSend)) {
-        ws.send(samplesMessage(b.seq, b.samples));
+        ws.send(samplesMessage(b.seq, shiftSamples(b.samples, this.state.clockOffsetMs)));
         this.sentAt.set(b.seq, Date.now());
+        this.sentOffset.set(b.seq, this.state.clockOffsetMs);
         this.nextToSend += 1;
       }
     }

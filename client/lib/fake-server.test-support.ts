@@ -1,6 +1,8 @@
 /**
  * An in-memory OpenSCG capture endpoint for unit tests: it follows the ready/ack/seq_gap/end rules of the
  * protocol and lets a test drop acks or cut the connection, so the resender can be checked without a server.
+ * Like the server, it refuses (`invalid_samples`) a batch not after the last stored sample, and one more than
+ * `maxClockSkewMs` from its clock (`Date.now()`), with `serverTimeMs`.
  */
 import type { WebSocketLike } from './capture-socket';
 import type { Sample } from './protocol';
@@ -11,6 +13,10 @@ export class FakeCaptureServer {
   dropAcks = false;
   sockets: FakeSocket[] = [];
   received: number[] = [];
+  /** Refusals sent: [seq, detail]. */
+  refused: Array<[number, string]> = [];
+  /** Off unless a test sets it (the server's default is one day). */
+  maxClockSkewMs = Number.POSITIVE_INFINITY;
 
   open = (url: string): WebSocketLike => {
     const ws = new FakeSocket(url, this);
@@ -34,8 +40,27 @@ export class FakeCaptureServer {
     if (msg.type !== 'samples' || msg.seq === undefined || !msg.samples) return;
     this.received.push(msg.seq);
     if (msg.seq > this.stored.length) return ws.reply({ type: 'error', code: 'seq_gap', expected: this.stored.length });
-    if (msg.seq === this.stored.length) this.stored.push(msg.samples);
+    if (msg.seq === this.stored.length) {
+      const refusal = this.refusal(msg.samples);
+      if (refusal) {
+        this.refused.push([msg.seq, refusal.detail]);
+        return ws.reply({ type: 'error', code: 'invalid_samples', seq: msg.seq, ...refusal });
+      }
+      this.stored.push(msg.samples);
+    }
     if (!this.dropAcks) ws.reply({ type: 'ack', seq: msg.seq });
+  }
+
+  private refusal(samples: Sample[]): { detail: string; serverTimeMs?: number } | null {
+    const now = Date.now();
+    for (const s of [samples[0], samples[samples.length - 1]])
+      if (s && Math.abs(s[0] - now) > this.maxClockSkewMs) return { detail: 'clock far off', serverTimeMs: now };
+    let previous = this.stored.at(-1)?.at(-1)?.[0] ?? Number.NEGATIVE_INFINITY;
+    for (const s of samples) {
+      if (!(s[0] > previous)) return { detail: `t_ms ${s[0]} is not after ${previous}` };
+      previous = s[0];
+    }
+    return null;
   }
 
   get sampleCount(): number {

@@ -37,6 +37,14 @@ describe('server → client messages', () => {
       code: 'seq_gap',
       expected: 7,
     });
+    const skew = '{"type":"error","code":"invalid_samples","seq":3,"detail":"far off","serverTimeMs":1790000000000.5}';
+    expect(parseCaptureMessage(skew)).toEqual({
+      type: 'error',
+      code: 'invalid_samples',
+      seq: 3,
+      detail: 'far off',
+      serverTimeMs: 1790000000000.5,
+    });
   });
 
   it('ignores malformed frames instead of throwing', () => {

@@ -164,13 +164,17 @@ export const pingMessage = (): string => JSON.stringify({ type: 'ping' });
 
 // ---- server → client ----------------------------------------------------------------------------------------
 
-/** `seq_gap` carries `expected`, `invalid_samples` carries `seq`; other codes only a detail. */
+/**
+ * `seq_gap` carries `expected`, `invalid_samples` carries `seq` (and `serverTimeMs`, the server's clock, when the
+ * phone's clock is far off); other codes only a detail.
+ */
 export interface ServerError {
   type: 'error';
   code: string;
   detail?: string;
   expected?: number;
   seq?: number;
+  serverTimeMs?: number;
 }
 
 export type CaptureServerMessage =
@@ -220,6 +224,7 @@ function parseError(m: Json): ServerError {
   if (typeof m.detail === 'string') error.detail = m.detail;
   if (isInt(m.expected)) error.expected = m.expected;
   if (isInt(m.seq)) error.seq = m.seq;
+  if (typeof m.serverTimeMs === 'number' && Number.isFinite(m.serverTimeMs)) error.serverTimeMs = m.serverTimeMs;
   return error;
 }
 

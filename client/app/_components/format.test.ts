@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { DASH, fmt, fmtCount, fmtDuration } from './format';
+import { DASH, fmt, fmtClockOffset, fmtCount, fmtDuration } from './format';
 
 describe('format', () => {
   it('shows a dash, never a number, when there is no value', () => {
@@ -18,5 +18,11 @@ describe('format', () => {
     expect(fmtDuration(75.9)).toBe('1:15');
     expect(fmtDuration(3725)).toBe('1:02:05');
     expect(fmtCount(12345)).toBe('12,345');
+  });
+
+  it('says how far and which way the phone clock is off', () => {
+    expect(fmtClockOffset(365 * 86_400_000)).toBe('365 days behind');
+    expect(fmtClockOffset(-2 * 3_600_000)).toBe('2 h ahead');
+    expect(fmtClockOffset(90_000)).toBe('2 min behind');
   });
 });

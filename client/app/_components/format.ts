@@ -24,3 +24,16 @@ export function fmtDate(iso: string | null | undefined): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? DASH : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+/**
+ * How far the phone's clock is off, from the offset the recording adds to it (positive: the clock is behind):
+ * "3 days behind", "2 h ahead", "5 min behind".
+ */
+export function fmtClockOffset(offsetMs: number): string {
+  const way = offsetMs > 0 ? 'behind' : 'ahead';
+  const abs = Math.abs(offsetMs);
+  const days = abs / 86_400_000;
+  if (days >= 1.5) return `${Math.round(days).toLocaleString('en-US')} days ${way}`;
+  if (abs >= 3_600_000) return `${Math.round(abs / 3_600_000)} h ${way}`;
+  return `${Math.max(1, Math.round(abs / 60_000))} min ${way}`;
+}

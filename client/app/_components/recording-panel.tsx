@@ -3,11 +3,12 @@
 import { useCallback, useRef } from 'react';
 
 import type { CaptureConnection } from '@/lib/capture-socket';
+import { CLOCK_NOTICE_MS } from '@/lib/clock-rebase';
 import { qualityGuidance } from '@/lib/protocol';
 import type { PhoneRecorder, RecorderState } from '@/lib/recorder';
 import type { TraceWindow } from '@/lib/trace';
 
-import { fmtCount, fmtDuration } from './format';
+import { fmtClockOffset, fmtCount, fmtDuration } from './format';
 import { ScgChart } from './scg-chart';
 
 interface Props {
@@ -113,6 +114,12 @@ export function RecordingPanel(props: Props) {
         <p className="notice warn small" role="alert">
           No motion data is arriving. This device may have no motion sensor, or the browser blocks it. Try a phone,
           and make sure motion access is allowed for this site.
+        </p>
+      )}
+      {Math.abs(c.clockOffsetMs) > CLOCK_NOTICE_MS && (
+        <p className="notice warn small" role="status" data-testid="clock-notice">
+          This phone’s clock is {fmtClockOffset(c.clockOffsetMs)}. The recording uses the server’s time instead, so
+          nothing is lost. To avoid this, set the phone’s date and time to update automatically.
         </p>
       )}
       {state.capturing && props.screenLock === false && (
