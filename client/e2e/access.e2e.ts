@@ -2,11 +2,9 @@
  * Who watched, and revoking the share link, in a real browser: the phone's panel lists the clinician's `watch`;
  * "Stop sharing / new link" disconnects the old link's viewer with a clear message, and the new link works.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import {
-  launch,
   motion,
   phoneContext,
   screenshot,
@@ -17,20 +15,11 @@ import {
   viewerContext,
   watchCsp,
 } from './phone';
+import { browserSuite, env } from './suite';
 
-const env = inject('e2e');
-
-describe.skipIf(env.skipReason !== null)('who watched, and a new share link, in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+browserSuite('who watched, and a new share link, in Chromium', (browser) => {
   it('lists the clinician on the phone; revoking disconnects the old link and the new one works', async () => {
-    const phoneCtx = await phoneContext(browser);
+    const phoneCtx = await phoneContext(browser());
     const violations = await watchCsp(phoneCtx, 'phone');
     const phone = await phoneCtx.newPage();
     const errors: string[] = [];
@@ -40,7 +29,7 @@ describe.skipIf(env.skipReason !== null)('who watched, and a new share link, in 
     const log = phone.getByTestId('access-log');
     await until(() => log.textContent(), (t) => (t ?? '').includes('This phone'));
 
-    const viewer = await (await viewerContext(browser)).newPage();
+    const viewer = await (await viewerContext(browser())).newPage();
     await viewer.goto(oldLink);
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
     await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > 0);
@@ -71,7 +60,7 @@ describe.skipIf(env.skipReason !== null)('who watched, and a new share link, in 
     await screenshot(viewer, 'viewer-link-revoked');
 
     // The new link works, and the phone's list shows the revocation.
-    const fresh = await (await viewerContext(browser)).newPage();
+    const fresh = await (await viewerContext(browser())).newPage();
     await fresh.goto(newLink);
     await until(() => testIdText(fresh, 'connection-status'), (s) => s === 'live');
     const got = await until(() => testIdNumber(fresh, 'samples-received'), (n) => n > 0);

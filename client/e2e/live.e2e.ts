@@ -4,11 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import {
-  launch,
   motion,
   phoneContext,
   screenshot,
@@ -19,20 +17,11 @@ import {
   until,
   viewerContext,
 } from './phone';
+import { browserSuite, createSession, env } from './suite';
 
-const env = inject('e2e');
-
-describe.skipIf(env.skipReason !== null)('patient → server → clinician, in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+browserSuite('patient → server → clinician, in Chromium', (browser) => {
   it('streams live to the viewer; after Stop every recorded sample is stored and seen, and the viewer shows ended', async () => {
-    const phone = await (await phoneContext(browser)).newPage();
+    const phone = await (await phoneContext(browser())).newPage();
     const errors: string[] = [];
     phone.on('pageerror', (e) => errors.push(`phone: ${e.message}`));
     await phone.goto(env.appUrl);
@@ -42,12 +31,14 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
     expect(link).toMatch(/\/view\/[0-9a-f-]{36}#.{20,}$/);
     await motion.start(phone);
 
-    const viewer = await (await viewerContext(browser)).newPage();
+    const viewer = await (await viewerContext(browser())).newPage();
     viewer.on('pageerror', (e) => errors.push(`viewer: ${e.message}`));
     await viewer.goto(link);
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
     const first = await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > 0);
     await until(() => testIdNumber(viewer, 'samples-received'), (n) => n > first + 60);
+    // The phone counts the clinician within a poll (2 s) or so.
+    await until(() => testIdText(phone, 'viewers'), (s) => s === '1', 4500);
     expect(await testIdText(viewer, 'heart-rate')).toMatch(/^(—|\d+)$/);
     expect(await viewer.locator('canvas').count()).toBeGreaterThan(0);
 
@@ -91,11 +82,8 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
   });
 
   it('shows the live analysis: heart rate and quality when the server has them, a dash when not', async () => {
-    const created = (await (await fetch(`${env.apiUrl}/api/v1/sessions`, { method: 'POST' })).json()) as {
-      sessionId: string;
-      viewerToken: string;
-    };
-    const viewer = await (await viewerContext(browser)).newPage();
+    const created = await createSession();
+    const viewer = await (await viewerContext(browser())).newPage();
     let toViewer: ((m: string) => void) | null = null;
     await viewer.routeWebSocket(/\/watch$/, (ws) => {
       ws.connectToServer();
@@ -116,7 +104,7 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
   });
 
   it('shows error for a link that matches no session, or has no key', async () => {
-    const viewer = await (await viewerContext(browser)).newPage();
+    const viewer = await (await viewerContext(browser())).newPage();
     await viewer.goto(`${env.appUrl}/view/${randomUUID()}#not-a-real-token-aaaaaaaaaaaa`);
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'error');
     await viewer.goto(`${env.appUrl}/view/${randomUUID()}`);
@@ -126,7 +114,7 @@ describe.skipIf(env.skipReason !== null)('patient → server → clinician, in C
   });
 
   it('on a desktop without a motion sensor, says so and offers the example recording', async (ctx) => {
-    const page = await (await viewerContext(browser)).newPage();
+    const page = await (await viewerContext(browser())).newPage();
     await page.goto(env.appUrl);
     await page.getByRole('heading', { name: 'No motion sensor found on this device' }).waitFor();
     await page.getByRole('button', { name: 'Watch an example recording' }).first().click();

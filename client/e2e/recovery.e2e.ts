@@ -2,41 +2,14 @@
  * Recovery in a real browser: the phone offline for 5 s, the viewer reloading, the phone's page reloading with
  * unacknowledged batches, and a second tab taking the recording over. Each time, nothing recorded is lost.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 
-import {
-  launch,
-  motion,
-  phoneContext,
-  screenshot,
-  startRecording,
-  storedSamples,
-  testIdNumber,
-  testIdText,
-  until,
-  viewerContext,
-} from './phone';
+import { motion, phoneContext, screenshot, startRecording, storedSamples, testIdNumber, testIdText, until } from './phone';
+import { browserSuite, env, openLiveRecording } from './suite';
 
-const env = inject('e2e');
-
-describe.skipIf(env.skipReason !== null)('nothing is lost, in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+browserSuite('nothing is lost, in Chromium', (browser) => {
   it('loses nothing when the phone goes offline for 5 s, and the viewer reloading keeps a gap-free stream', async () => {
-    const context = await phoneContext(browser);
-    const phone = await context.newPage();
-    const link = await startRecording(phone, env.appUrl);
-    await motion.start(phone);
-    const viewer = await (await viewerContext(browser)).newPage();
-    await viewer.goto(link);
-    await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'live');
+    const { phoneContext: context, phone, viewer, link, close } = await openLiveRecording(browser());
 
     await context.setOffline(true);
     const offlineAt = Date.now();
@@ -54,12 +27,11 @@ describe.skipIf(env.skipReason !== null)('nothing is lost, in Chromium', () => {
     expect(await storedSamples(env.apiUrl, link)).toBe(dispatched);
     await until(() => testIdText(viewer, 'connection-status'), (s) => s === 'ended');
     expect(await testIdNumber(viewer, 'samples-received')).toBe(dispatched);
-    await context.close();
-    await viewer.context().close();
+    await close();
   });
 
   it('a reload while batches are unacknowledged resends them from IndexedDB; nothing is lost', async () => {
-    const context = await phoneContext(browser);
+    const context = await phoneContext(browser());
     const phone = await context.newPage();
     let hold = false;
     await phone.routeWebSocket(/\/capture$/, (ws) => {
@@ -108,7 +80,7 @@ describe.skipIf(env.skipReason !== null)('nothing is lost, in Chromium', () => {
   });
 
   it('a second tab takes the recording over; the first stops, and what was recorded is stored once', async () => {
-    const context = await phoneContext(browser);
+    const context = await phoneContext(browser());
     const first = await context.newPage();
     const link = await startRecording(first, env.appUrl);
     await motion.start(first);

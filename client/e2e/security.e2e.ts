@@ -4,12 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 
-import { launch, motion, phoneContext, startRecording, testIdNumber, testIdText, until, viewerContext, watchCsp } from './phone';
-
-const env = inject('e2e');
+import { motion, phoneContext, startRecording, testIdNumber, testIdText, until, viewerContext, watchCsp } from './phone';
+import { browserSuite, env } from './suite';
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(
@@ -21,15 +19,7 @@ function directives(csp: string): Map<string, string[]> {
   );
 }
 
-describe.skipIf(env.skipReason !== null)('security headers and CSP, in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
+browserSuite('security headers and CSP, in Chromium', (browser) => {
   it('sends the security headers on both pages, with a fresh nonce and no eval in production', async () => {
     const api = new URL(env.apiUrl);
     const nonces: string[] = [];
@@ -71,14 +61,14 @@ describe.skipIf(env.skipReason !== null)('security headers and CSP, in Chromium'
   });
 
   it('loads and streams on both pages with zero CSP violations', async () => {
-    const phoneCtx = await phoneContext(browser);
+    const phoneCtx = await phoneContext(browser());
     const phoneViolations = await watchCsp(phoneCtx, 'phone');
     const phone = await phoneCtx.newPage();
     const link = await startRecording(phone, env.appUrl);
     await motion.start(phone);
     await phone.locator('img.qr').first().waitFor(); // the QR code is a data: image
 
-    const viewerCtx = await viewerContext(browser);
+    const viewerCtx = await viewerContext(browser());
     const viewerViolations = await watchCsp(viewerCtx, 'viewer');
     const viewer = await viewerCtx.newPage();
     await viewer.goto(link);
