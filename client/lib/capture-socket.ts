@@ -11,11 +11,11 @@ import {
   CloseCode,
   endMessage,
   helloCapture,
-  parseCaptureMessage,
   samplesMessage,
   type DeviceInfo,
   type LiveAnalysis,
 } from './protocol';
+import { parseCaptureMessage } from './server-messages';
 
 export type CaptureConnection =
   | 'idle'

@@ -5,13 +5,11 @@ import {
   helloWatch,
   isFatalClose,
   isValidSample,
-  parseCaptureMessage,
-  parseWatchMessage,
   paths,
   samplesMessage,
-  shareLink,
-  tokenFromHash,
 } from './protocol';
+import { parseCaptureMessage, parseWatchMessage } from './server-messages';
+import { shareLink, tokenFromHash } from './share-link';
 
 describe('client → server messages', () => {
   it('hello carries the token, and since only when given', () => {

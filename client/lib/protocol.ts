@@ -1,6 +1,7 @@
 /**
  * The OpenSCG wire contract, version 1 (docs/protocol): every message shape, path, close code and limit the
- * web app knows about lives here, so the rest of the client never builds or parses JSON by hand.
+ * web app knows about, and the frames it sends, so the rest of the client never builds JSON by hand. Frames
+ * from the server are parsed in server-messages.ts; share links are built and read in share-link.ts.
  */
 
 /** One accelerometer reading: [t_ms since the Unix epoch, ax, ay, az in m/s² including gravity]. */
@@ -162,162 +163,10 @@ export function samplesMessage(seq: number, samples: readonly Sample[]): string 
 export const endMessage = (): string => JSON.stringify({ type: 'end' });
 export const pingMessage = (): string => JSON.stringify({ type: 'ping' });
 
-// ---- server → client ----------------------------------------------------------------------------------------
-
-/**
- * `seq_gap` carries `expected`, `invalid_samples` carries `seq` (and `serverTimeMs`, the server's clock, when the
- * phone's clock is far off); other codes only a detail.
- */
-export interface ServerError {
-  type: 'error';
-  code: string;
-  detail?: string;
-  expected?: number;
-  seq?: number;
-  serverTimeMs?: number;
-}
-
-export type CaptureServerMessage =
-  | { type: 'ready'; nextSeq: number }
-  | { type: 'ack'; seq: number }
-  | { type: 'ended' }
-  | ServerError
-  | LiveAnalysis;
-
-export type WatchServerMessage =
-  | { type: 'ready'; session: SessionMetadata }
-  | { type: 'samples'; seq: number; samples: Sample[] }
-  /** `viewers` is null when the frame does not say (the count is then unknown, not zero). */
-  | { type: 'status'; status: SessionStatus; patientConnected: boolean; viewers: number | null }
-  | ServerError
-  | LiveAnalysis;
-
-type Json = Record<string, unknown>;
-
-function parseObject(text: string): Json | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
-  } catch {
-    return null;
-  }
-}
-
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-const isNumOrNull = (v: unknown): v is number | null => v === null || (typeof v === 'number' && Number.isFinite(v));
-
-function parseAnalysis(m: Json): LiveAnalysis | null {
-  if (typeof m.tMs !== 'number' || !isNumOrNull(m.heartRateBpm)) return null;
-  return {
-    type: 'analysis',
-    tMs: m.tMs,
-    heartRateBpm: m.heartRateBpm,
-    quality: isNumOrNull(m.quality) ? m.quality : null,
-    qualityReason: typeof m.qualityReason === 'string' ? m.qualityReason : 'ok',
-    beats: Array.isArray(m.beats) ? m.beats.filter((b): b is number => typeof b === 'number') : [],
-    respiratoryRateBpm: isNumOrNull(m.respiratoryRateBpm) ? m.respiratoryRateBpm : null,
-  };
-}
-
-function parseError(m: Json): ServerError {
-  const error: ServerError = { type: 'error', code: typeof m.code === 'string' ? m.code : 'unknown' };
-  if (typeof m.detail === 'string') error.detail = m.detail;
-  if (isInt(m.expected)) error.expected = m.expected;
-  if (isInt(m.seq)) error.seq = m.seq;
-  if (typeof m.serverTimeMs === 'number' && Number.isFinite(m.serverTimeMs)) error.serverTimeMs = m.serverTimeMs;
-  return error;
-}
-
-/** Parse a frame on the capture socket; unknown or malformed frames give null (and are ignored). */
-export function parseCaptureMessage(text: string): CaptureServerMessage | null {
-  const m = parseObject(text);
-  if (!m) return null;
-  switch (m.type) {
-    case 'ready':
-      return isInt(m.nextSeq) ? { type: 'ready', nextSeq: m.nextSeq } : null;
-    case 'ack':
-      return isInt(m.seq) ? { type: 'ack', seq: m.seq } : null;
-    case 'ended':
-      return { type: 'ended' };
-    case 'error':
-      return parseError(m);
-    case 'analysis':
-      return parseAnalysis(m);
-    default:
-      return null;
-  }
-}
-
-function isSample(v: unknown): v is Sample {
-  return Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'number');
-}
-
-/** Parse a frame on the watch socket; unknown or malformed frames give null (and are ignored). */
-export function parseWatchMessage(text: string): WatchServerMessage | null {
-  const m = parseObject(text);
-  if (!m) return null;
-  switch (m.type) {
-    case 'ready': {
-      const s = m.session as Json | undefined;
-      return s && typeof s.sessionId === 'string' ? { type: 'ready', session: s as unknown as SessionMetadata } : null;
-    }
-    case 'samples':
-      if (!isInt(m.seq) || !Array.isArray(m.samples) || !m.samples.every(isSample)) return null;
-      return { type: 'samples', seq: m.seq, samples: m.samples };
-    case 'status':
-      if (m.status !== 'created' && m.status !== 'live' && m.status !== 'ended') return null;
-      return {
-        type: 'status',
-        status: m.status,
-        patientConnected: m.patientConnected === true,
-        viewers: isInt(m.viewers) ? m.viewers : null,
-      };
-    case 'error':
-      return parseError(m);
-    case 'analysis':
-      return parseAnalysis(m);
-    default:
-      return null;
-  }
-}
-
 /** A sample the server will accept: finite numbers and |a| within the limit. */
 export function isValidSample(s: Sample): boolean {
   return (
     Number.isFinite(s[0]) &&
     [s[1], s[2], s[3]].every((a) => Number.isFinite(a) && Math.abs(a) <= MAX_ABS_ACCEL_MS2)
   );
-}
-
-/** The clinician's share link: the viewer token rides in the fragment so it never reaches a server log. */
-export function shareLink(origin: string, sessionId: string, viewerToken: string): string {
-  return `${origin}/view/${encodeURIComponent(sessionId)}#${encodeURIComponent(viewerToken)}`;
-}
-
-/** The viewer token from a share link's fragment (`#token`, also accepting `#token=…`). */
-export function tokenFromHash(hash: string): string | null {
-  const raw = hash.replace(/^#/, '');
-  const value = raw.startsWith('token=') ? raw.slice('token='.length) : raw;
-  if (!value) return null;
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
-}
-
-/** Human-readable guidance for the patient for each `qualityReason`. */
-export function qualityGuidance(reason: string): string {
-  switch (reason) {
-    case 'ok':
-      return 'Good signal. Keep still and breathe calmly.';
-    case 'motion':
-      return 'Movement detected. Lie still with the phone flat on your chest.';
-    case 'no_heartbeat':
-      return 'No heartbeat found yet. Move the phone to the lower breastbone and keep it flat.';
-    case 'too_short':
-      return 'Collecting signal…';
-    default:
-      return 'Checking signal…';
-  }
 }

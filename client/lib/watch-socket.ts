@@ -8,13 +8,13 @@ import type { WebSocketLike } from './capture-socket';
 import {
   CloseCode,
   helloWatch,
-  parseWatchMessage,
   pingMessage,
   type LiveAnalysis,
   type Sample,
   type SessionMetadata,
   type SessionStatus,
 } from './protocol';
+import { parseWatchMessage } from './server-messages';
 
 export type WatchConnection = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'error';
 

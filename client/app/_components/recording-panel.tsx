@@ -4,7 +4,7 @@ import { useCallback, useRef } from 'react';
 
 import type { CaptureConnection } from '@/lib/capture-socket';
 import { CLOCK_NOTICE_MS } from '@/lib/clock-rebase';
-import { qualityGuidance } from '@/lib/protocol';
+import { qualityGuidance } from '@/lib/quality-guidance';
 import type { PhoneRecorder, RecorderState } from '@/lib/recorder';
 import type { TraceWindow } from '@/lib/trace';
 

@@ -2,7 +2,7 @@
 
 import { useState } from 'react';
 
-import { shareLink } from '@/lib/protocol';
+import { shareLink } from '@/lib/share-link';
 
 import { QrCode } from './qr-code';
 import { useOrigin } from './use-origin';

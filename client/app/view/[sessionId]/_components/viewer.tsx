@@ -11,12 +11,12 @@ import { DownloadButtons } from '@/app/_components/download-buttons';
 import { wsUrl } from '@/lib/api';
 import {
   paths,
-  tokenFromHash,
   type LiveAnalysis,
   type SessionAnalysis,
   type SessionMetadata,
   type SessionStatus,
 } from '@/lib/protocol';
+import { tokenFromHash } from '@/lib/share-link';
 import { Trace } from '@/lib/trace';
 import { WatchSocket, type WatchConnection } from '@/lib/watch-socket';
 
