@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { Batcher } from './batcher';
-import { CaptureSocket, type CaptureState } from './capture-socket';
+import { CaptureSocket } from './capture-socket';
+import type { CaptureState } from './capture-state';
 import { FakeCaptureServer } from './fake-server.test-support';
 import { MemoryPhoneStore, type RecordingRecord } from './phone-store';
 

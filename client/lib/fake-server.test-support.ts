@@ -4,7 +4,7 @@
  * Like the server, it refuses (`invalid_samples`) a batch not after the last stored sample, and one more than
  * `maxClockSkewMs` from its clock (`Date.now()`), with `serverTimeMs`.
  */
-import type { WebSocketLike } from './capture-socket';
+import type { WebSocketLike } from './socket-like';
 import type { Sample } from './protocol';
 
 export class FakeCaptureServer {

@@ -5,7 +5,8 @@
  */
 import { getSession, wsUrl } from './api';
 import { Batcher } from './batcher';
-import { CaptureSocket, type CaptureState } from './capture-socket';
+import { CaptureSocket } from './capture-socket';
+import type { CaptureState } from './capture-state';
 import { listenMotion } from './motion';
 import type { PhoneStore, RecordingRecord } from './phone-store';
 import { paths, type DeviceInfo, type LiveAnalysis, type Sample } from './protocol';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { WebSocketLike } from './capture-socket';
+import type { WebSocketLike } from './socket-like';
 import type { Sample } from './protocol';
 import { WatchSocket, type WatchConnection } from './watch-socket';
 

@@ -4,7 +4,7 @@
  * chart never has a hole.
  */
 import { Backoff } from './backoff';
-import type { WebSocketLike } from './capture-socket';
+import { openBrowserSocket, WS_OPEN, type WebSocketLike } from './socket-like';
 import {
   CloseCode,
   helloWatch,
@@ -35,8 +35,6 @@ export interface WatchSocketOptions extends WatchHandlers {
   maxBackoffMs?: number;
   pingIntervalMs?: number;
 }
-
-const WS_OPEN = 1;
 
 export class WatchSocket {
   private ws: WebSocketLike | null = null;
@@ -75,7 +73,7 @@ export class WatchSocket {
   private connect(): void {
     if (this.disposed || this.ws) return;
     this.opts.onConnection?.(this.backoff.attempts === 0 ? 'connecting' : 'reconnecting', null);
-    const open = this.opts.openSocket ?? ((url: string) => new WebSocket(url) as unknown as WebSocketLike);
+    const open = this.opts.openSocket ?? openBrowserSocket;
     const ws = open(this.opts.url);
     this.ws = ws;
     ws.onopen = () => ws.send(helloWatch(this.opts.token, this.lastSeq + 1));

@@ -2,7 +2,7 @@
 
 import { useCallback, useRef } from 'react';
 
-import type { CaptureConnection } from '@/lib/capture-socket';
+import type { CaptureConnection } from '@/lib/capture-state';
 import { CLOCK_NOTICE_MS } from '@/lib/clock-rebase';
 import { qualityGuidance } from '@/lib/quality-guidance';
 import type { PhoneRecorder, RecorderState } from '@/lib/recorder';
