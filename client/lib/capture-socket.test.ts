@@ -249,9 +249,17 @@ describe('CaptureSocket', () => {
     await record10(new Batcher(), capture, t0);
     // A batch with a time going backwards inside it: no offset fixes that.
     await capture.enqueue({ seq: 10, samples: [[t0 + 5000, 0, 0, 9.8], [t0 + 4000, 0, 0, 9.8]] });
-    await settle(200);
+    for (let seq = 11; seq < 14; seq += 1) {
+      await capture.enqueue({ seq, samples: [[t0 + 6000 + seq, 0, 0, 9.8]] });
+      await settle(100);
+    }
+    await settle(2000);
     expect(capture.snapshot.error).toMatch(/refused batch 10/);
     expect(server.sampleCount).toBe(60);
+    // It waits with the refused batch kept, rather than resending it after every seq_gap (a loop the server
+    // would end with 4429).
+    expect(server.received.filter((seq) => seq === 10)).toHaveLength(1);
+    expect(await store.pendingBatches(SESSION)).toHaveLength(4);
     capture.dispose();
   });
 });

@@ -29,6 +29,8 @@ export class CaptureSocket {
   private readonly outbox = new CaptureOutbox();
   /** The next seq to write on this connection; null until the server said `ready`. */
   private nextToSend: number | null = null;
+  /** A batch the server refused for good on this connection: nothing from it on is sent again. */
+  private refusedSeq: number | null = null;
   private watchdog: ReturnType<typeof setInterval> | null = null;
   private disposed = false;
   private ending = false;
@@ -41,7 +43,7 @@ export class CaptureSocket {
     this.link = new CaptureLink({
       ...opts,
       hello: () => helloCapture(opts.patientToken, opts.device),
-      mayConnect: () => !this.disposed && !this.isTerminal(),
+      mayConnect: () => !this.disposed && !isTerminal(this.state.connection),
       onConnecting: (connection, retryInMs) => this.update({ connection, retryInMs }),
       onText: (text) => this.handle(text),
       onClose: (code, reason) => this.handleClose(code, reason),
@@ -75,7 +77,7 @@ export class CaptureSocket {
   finish(): Promise<void> {
     this.ending = true;
     const done = new Promise<void>((resolve) => {
-      if (this.isTerminal()) resolve();
+      if (isTerminal(this.state.connection)) resolve();
       else this.endedWaiters.push(resolve);
     });
     void this.adoptStrays();
@@ -85,7 +87,7 @@ export class CaptureSocket {
   /** Tell the socket whether the browser is online (window `online`/`offline` events). */
   setOnline(online: boolean): void {
     if (online === this.link.online) return;
-    if (this.disposed || this.isTerminal()) {
+    if (this.disposed || isTerminal(this.state.connection)) {
       this.link.online = online;
       return;
     }
@@ -101,10 +103,6 @@ export class CaptureSocket {
     this.link.stop(CloseCode.normal, 'page closed');
   }
 
-  private isTerminal(): boolean {
-    return isTerminal(this.state.connection);
-  }
-
   private handle(text: string): void {
     const msg = parseCaptureMessage(text);
     if (!msg) return;
@@ -114,12 +112,15 @@ export class CaptureSocket {
     else if (msg.type === 'analysis') this.opts.onAnalysis?.(msg);
     else if (msg.code === 'seq_gap' && msg.expected !== undefined) this.onSeqGap(msg.expected);
     else if (msg.code !== 'invalid_samples') this.update({ error: msg.detail ?? msg.code });
-    else if (!this.rebase(msg.seq, msg.serverTimeMs ?? null))
+    else if (!this.rebase(msg.seq, msg.serverTimeMs ?? null)) {
+      this.refusedSeq = msg.seq ?? null; // resending it after every seq_gap would be a loop
       this.update({ error: `The server refused batch ${msg.seq ?? '?'}: ${msg.detail ?? 'invalid samples'}` });
+    }
   }
 
   private onReady(nextSeq: number): void {
     this.link.ready();
+    this.refusedSeq = null; // a new connection tries once more
     this.forgetBelow(nextSeq);
     this.nextToSend = nextSeq;
     this.update({ connection: 'open', error: null });
@@ -162,6 +163,7 @@ export class CaptureSocket {
     const offsetMs = rebaseOffset(batch.samples, this.state.clockOffsetMs, serverTimeMs, this.outbox.lastStoredTMs);
     if (offsetMs === null) return false;
     this.outbox.unsend(seq);
+    this.refusedSeq = null;
     this.nextToSend = Math.min(this.nextToSend, seq);
     this.update({ clockOffsetMs: offsetMs, error: null });
     this.pump();
@@ -195,7 +197,7 @@ export class CaptureSocket {
   /** Write every queued batch from nextToSend on, contiguously (a missing seq waits for its enqueue). */
   private pump(): void {
     if (this.link.usable && this.nextToSend !== null) {
-      for (let b = this.outbox.get(this.nextToSend); b; b = this.outbox.get(this.nextToSend)) {
+      for (let b = this.outbox.get(this.nextToSend); b && b.seq !== this.refusedSeq; b = this.outbox.get(this.nextToSend)) {
         this.link.send(samplesMessage(b.seq, shiftSamples(b.samples, this.state.clockOffsetMs)));
         this.outbox.markSent(b.seq, this.state.clockOffsetMs);
         this.nextToSend += 1;
