@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        ws="websockets-sansio",  # what live/direct_send.py writes frames beside; also uvicorn's leanest
         ws_max_size=max(TRANSPORT_MAX_FRAME_BYTES, settings.max_message_bytes * 4),
         ws_per_message_deflate=False,
         proxy_headers=args.proxy_headers,

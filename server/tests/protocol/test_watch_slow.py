@@ -3,6 +3,7 @@ loses nothing" — and it does not slow the other viewers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -70,10 +71,11 @@ async def test_slow_viewer_is_closed_1013_and_recovers_everything_with_since(sta
     for more in range(seq, seq + 5):
         assert await send_batch(phone, more, _batch(more)) == {"type": "ack", "seq": more}
     again, _ = await open_watch(server, session, since=len(got))
+    reading = asyncio.create_task(messages_until_close(again, timeout_s=20))  # this time it reads as it goes
     for more in range(seq + 5, seq + 10):
         assert await send_batch(phone, more, _batch(more)) == {"type": "ack", "seq": more}
     api(server, "POST", session_path(session, "/end"), session["patientToken"])
-    rest, code = await messages_until_close(again, timeout_s=20)
+    rest, code = await reading
     assert code == 1000
     resumed = [m for m in rest if m["type"] == "samples"]
     assert got + [m["seq"] for m in resumed] == list(range(seq + 10))

@@ -18,13 +18,16 @@ class Event:
 
     kind: samples | status | analysis | ended | deleted | takeover | presence
     seq: the batch number for `samples`; text: the frame to forward as is (or a detail);
-    origin: the connection that caused it (takeover: the new capture socket).
+    origin: the connection that caused it (takeover: the new capture socket);
+    frame: `text` as a WebSocket frame, built once by the hub for its local sockets (never sent between
+    processes).
     """
 
     kind: str
     seq: int = -1
     text: str = ""
     origin: str = ""
+    frame: bytes = b""
 
 
 Handler = Callable[[str, Event], None]

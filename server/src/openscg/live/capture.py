@@ -19,6 +19,7 @@ from openscg.context import Context
 from openscg.errors import OpenSCGError, SessionGone, StorageUnavailable, Unauthorized
 from openscg.live.analysis_feed import AnalysisFeed
 from openscg.live.broker import Event
+from openscg.live.direct_send import DirectWriter, text_frame
 from openscg.live.outbox import Outbox
 from openscg.live.socket import (
     CloseSocket,
@@ -78,6 +79,7 @@ class CaptureState:
     bad_messages: int = 0
     feed: AnalysisFeed | None = None
     rate: TokenBucket | None = None  # messages per second of this socket
+    direct: DirectWriter | None = None  # acks go straight to the transport when it has room
 
 
 async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
@@ -89,6 +91,7 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
     try:
         hello = await receive_hello(ws, ctx)
         state = await _open(session_id, hello, ctx)
+        state.direct = DirectWriter(ws)
         member = CaptureMember()
         await ctx.hub.publish(session_id, Event("takeover", origin=member.connection_id))
         presence = await ctx.hub.attach(session_id, member)
@@ -194,7 +197,7 @@ async def _on_samples(
 ) -> None:
     seq = message.seq
     if seq < state.next_seq:  # a resend of what is stored already: ack again, store nothing
-        await ws.send_text(dumps({"type": "ack", "seq": seq}))
+        await _ack(ws, state, seq)
         ctx.metrics.acks.inc()
         return
     if seq > state.next_seq:
@@ -231,7 +234,7 @@ async def _on_samples(
     if state.first_t_ms is None:
         state.first_t_ms = message.samples[0][0]
     state.sample_count += len(message.samples)
-    await ws.send_text(dumps({"type": "ack", "seq": seq}))
+    await _ack(ws, state, seq)
     ctx.metrics.acks.inc()
     ctx.metrics.batches.inc()
     ctx.metrics.samples.inc(len(message.samples))
@@ -241,6 +244,12 @@ async def _on_samples(
     if state.status == "created":
         state.status = "live"
         await ctx.hub.publish_status(session_id, "live")
+
+
+async def _ack(ws: WebSocket, state: CaptureState, seq: int) -> None:
+    text = dumps({"type": "ack", "seq": seq})
+    if state.direct is None or not state.direct.write(text_frame(text)):
+        await ws.send_text(text)
 
 
 def _check_session_length(ctx: Context, state: CaptureState, samples: list[list[float]]) -> None:

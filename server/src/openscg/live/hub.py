@@ -8,6 +8,7 @@ import logging
 from typing import Protocol
 
 from openscg.live.broker import Broker, Event, Presence
+from openscg.live.direct_send import text_frame
 from openscg.protocol import dumps
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,12 @@ class Hub:
         await self.broker.publish(session_id, Event("status", text=frame))
 
     def _on_event(self, session_id: str, event: Event) -> None:
-        for member in tuple(self._members.get(session_id, ())):
+        members = self._members.get(session_id)
+        if not members:
+            return
+        if event.kind == "samples" and not event.frame:  # framed once here, written as is to every viewer
+            event = Event(event.kind, event.seq, event.text, event.origin, text_frame(event.text))
+        for member in tuple(members):
             try:
                 member.deliver(event)
             except Exception:  # a broken socket must not stop delivery to the others

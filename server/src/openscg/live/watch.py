@@ -19,6 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from openscg.context import Context
 from openscg.errors import OpenSCGError, SessionNotFound
 from openscg.live.broker import Event
+from openscg.live.direct_send import DirectWriter
 from openscg.live.outbox import Outbox
 from openscg.live.socket import (
     CloseSocket,
@@ -55,9 +56,14 @@ class ViewerMember:
         self.too_slow = False
         self.token_role = "viewer"  # the token it opened with: a revoked share link closes only viewer tokens
         self.sender: asyncio.Task[None] | None = None  # the task writing to the socket (cancelled when too slow)
+        self.next_seq = 0  # the next batch this viewer is owed
+        self.idle = False  # the sender is waiting on an empty outbox: nothing is being written
+        self.direct: DirectWriter | None = None
         self._ctx = ctx
 
     def deliver(self, event: Event) -> None:
+        if event.kind == "samples" and self._write_now(event):
+            return
         if event.kind == "revoked":
             if self.token_role == "viewer":
                 self.outbox.force(event)
@@ -80,6 +86,17 @@ class ViewerMember:
         elif not self.live:
             self.lagging = True
             self.outbox.clear()
+
+    def _write_now(self, event: Event) -> bool:
+        """The common case, without a task switch: a live viewer, idle, owed exactly this batch, with room in
+        its transport — the frame the hub built is written straight away. Anything else takes the outbox."""
+        if not (self.idle and self.live and not self.outbox and event.seq == self.next_seq and event.frame):
+            return False
+        if self.direct is None or not self.direct.write(event.frame):
+            return False
+        self.next_seq += 1
+        self._ctx.metrics.deliveries.inc()
+        return True
 
 
 async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
@@ -168,26 +185,31 @@ async def _receive_loop(ws: WebSocket, ctx: Context) -> None:
 
 
 async def _send_loop(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, next_seq: int) -> None:
-    next_seq = await _catch_up(ws, session_id, ctx, member, next_seq)
+    member.next_seq = await _catch_up(ws, session_id, ctx, member, next_seq)
     row = await ctx.store.get(session_id)
     if row["status"] == "ended":
-        await _finish(ws, session_id, ctx, member, next_seq)
+        await _finish(ws, session_id, ctx, member, member.next_seq)
+    member.direct = DirectWriter(ws)
     while True:
-        event = await member.outbox.get()
+        member.idle = True
+        try:
+            event = await member.outbox.get()
+        finally:
+            member.idle = False
         if event.kind == "samples":
-            if event.seq < next_seq:
+            if event.seq < member.next_seq:
                 continue
-            if event.seq > next_seq:
-                next_seq = await _catch_up(ws, session_id, ctx, member, next_seq, until_seq=event.seq)
-                if event.seq < next_seq:
+            if event.seq > member.next_seq:
+                member.next_seq = await _catch_up(ws, session_id, ctx, member, member.next_seq, until_seq=event.seq)
+                if event.seq < member.next_seq:
                     continue
             await ws.send_text(event.text)
             ctx.metrics.deliveries.inc()
-            next_seq = event.seq + 1
+            member.next_seq = event.seq + 1
         elif event.kind in ("status", "analysis"):
             await ws.send_text(event.text)
         elif event.kind == "ended":
-            await _finish(ws, session_id, ctx, member, next_seq)
+            await _finish(ws, session_id, ctx, member, member.next_seq)
         elif event.kind == "deleted":
             raise CloseSocket(4410, "session deleted")
         elif event.kind == "revoked":
