@@ -3,6 +3,8 @@ messages whenever status, patientConnected or viewers change, read_only, and pin
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import pytest
@@ -151,3 +153,37 @@ async def test_ping_answers_pong(live_server):
     viewer, _ = await open_watch(live_server, session)
     await assert_open(viewer)
     await viewer.close()
+
+
+async def _last_status_after_quiet(ws, quiet_s: float = 0.2) -> dict:
+    """The last status message received before `quiet_s` pass without one."""
+    last = None
+    while True:
+        try:
+            message = await _next_within(ws, quiet_s)
+        except TimeoutError:
+            assert last is not None, "no status message arrived"
+            return last
+        if message["type"] == "status":
+            last = message
+
+
+async def _next_within(ws, timeout_s: float) -> dict:
+    async with asyncio.timeout(timeout_s):
+        return json.loads(await ws.recv())
+
+
+async def test_the_viewer_count_is_right_after_a_reload(live_server):
+    """A clinician reloading the page: the old socket leaves while the new one joins. The status published
+    last must carry the count as it is then, not one read before the other socket joined (seen as
+    "viewers": 0 on a page that was watching)."""
+    session = new_session(live_server)
+    observer, _ = await open_watch(live_server, session)
+    page, _ = await open_watch(live_server, session)
+    for attempt in range(40):
+        reloaded = asyncio.create_task(open_watch(live_server, session))
+        await asyncio.sleep(0.002 * (attempt % 10))  # vary which of the two sockets gets where first
+        await page.close()
+        page, _ = await reloaded
+        last = await _last_status_after_quiet(observer)
+        assert last["viewers"] == 2 == metadata(live_server, session)["viewers"], f"attempt {attempt}: {last}"

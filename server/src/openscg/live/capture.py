@@ -94,12 +94,12 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
         state.direct = DirectWriter(ws)
         member = CaptureMember()
         await ctx.hub.publish(session_id, Event("takeover", origin=member.connection_id))
-        presence = await ctx.hub.attach(session_id, member)
+        await ctx.hub.attach(session_id, member)
         row = await ctx.store.get(session_id)  # again: a superseded socket may just have stored a batch
         state.next_seq, state.last_t_ms = int(row["batch_count"]), row["last_t_ms"]
         state.first_t_ms, state.sample_count = row["first_t_ms"], int(row["sample_count"])
         await ws.send_text(dumps({"type": "ready", "nextSeq": state.next_seq}))
-        await ctx.hub.publish_status(session_id, state.status, presence)
+        await ctx.hub.publish_status(session_id, state.status)
         log.info("capture ready", extra={"session_id": session_id, "seq": state.next_seq})
         ctx.store.access_log.record(session_id, "patient", "capture", ws.headers.get("user-agent"))
         if ctx.settings.analysis_interval_s > 0:
@@ -135,9 +135,9 @@ async def _open(session_id: str, hello: Hello, ctx: Context) -> CaptureState:
 
 async def _leave(session_id: str, member: CaptureMember, ctx: Context) -> None:
     with contextlib.suppress(Exception):
-        presence = await ctx.hub.detach(session_id, member)
+        await ctx.hub.detach(session_id, member)
         row = await ctx.store.get(session_id)
-        await ctx.hub.publish_status(session_id, row["status"], presence)
+        await ctx.hub.publish_status(session_id, row["status"])
 
 
 async def _run(ws: WebSocket, session_id: str, ctx: Context, state: CaptureState, member: CaptureMember) -> None:

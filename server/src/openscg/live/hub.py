@@ -54,10 +54,15 @@ class Hub:
     async def publish(self, session_id: str, event: Event) -> None:
         await self.broker.publish(session_id, event)
 
-    async def publish_status(self, session_id: str, status: str, presence: Presence | None = None) -> None:
-        """Tell every viewer the session's status and presence (called whenever one of them changes)."""
-        if presence is None:
-            presence = await self.broker.presence(session_id)
+    async def publish_status(self, session_id: str, status: str) -> None:
+        """Tell every viewer the session's status and presence (called whenever one of them changes).
+
+        Presence is read here, right before publishing, never carried from an earlier attach or detach: a
+        socket that left just as another joined would otherwise publish its older count last (a clinician's
+        page saying nobody watches while it watches). With the in-process broker the read and the publish
+        happen without a pause in between; across processes (Redis) two publishes can still cross, and the
+        next change corrects the count."""
+        presence = await self.broker.presence(session_id)
         frame = dumps(
             {
                 "type": "status",

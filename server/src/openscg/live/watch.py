@@ -116,7 +116,7 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
         ctx.store.access_log.record(session_id, role, "watch", ws.headers.get("user-agent"))
         meta = session_metadata(row, presence.patient_connected, presence.viewers)
         await ws.send_text(dumps({"type": "ready", "session": meta}))
-        await ctx.hub.publish_status(session_id, row["status"], presence)
+        await ctx.hub.publish_status(session_id, row["status"])
         start_seq = hello.since if hello.since is not None else await _default_start(session_id, row, ctx)
         await _run(ws, session_id, ctx, member, start_seq)
     except CloseSocket as close:
@@ -137,9 +137,9 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
         ctx.metrics.connections.labels("viewer").dec()
         if member is not None:
             with contextlib.suppress(Exception):
-                presence = await ctx.hub.detach(session_id, member)
+                await ctx.hub.detach(session_id, member)
                 row = await ctx.store.get(session_id)
-                await ctx.hub.publish_status(session_id, row["status"], presence)
+                await ctx.hub.publish_status(session_id, row["status"])
 
 
 async def _default_start(session_id: str, row: dict, ctx: Context) -> int:
