@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -11,6 +12,8 @@ from fastapi import FastAPI
 # Frames above this are refused by the WebSocket layer itself (close 1009) before the app can say 4413.
 TRANSPORT_MAX_FRAME_BYTES = 16 * 1024 * 1024
 GIL_SWITCH_INTERVAL_S = 0.0005
+#: a young-generation collection every 10,000 net allocations instead of 700 (the older generations as default)
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,7 +36,22 @@ def app_factory() -> FastAPI:
     # The group-commit writer thread releases the GIL at every SQLite/psycopg call; with the default 5 ms
     # switch interval each reacquisition waits for the busy event loop, and acks queue up behind it.
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector's pauses out of the latency.
+
+    A full collection scans every tracked object. With hundreds of sockets open, a burst of closures (each
+    cancelled task and exception leaves reference cycles) set one off and held the event loop ~100 ms: in the
+    load bench, the other viewers' p99 went from 5.7 to 32 ms when 1 viewer in 5 stalled and was let go.
+    Objects alive at start-up (modules, the app) are moved out of the scans for good, and collections run
+    less often; the garbage in between is a few MB at most."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def run(args: argparse.Namespace) -> int:
