@@ -50,12 +50,16 @@ class Settings(BaseSettings):
     hello_timeout_s: float = Field(10.0, gt=0, description="Seconds a socket may stay silent before hello.")
     bad_message_limit: int = Field(10, ge=1, description="bad_message errors before a socket is closed.")
     viewer_queue_batches: int = Field(
-        64, ge=1, description="Messages a viewer may have waiting; beyond that it is closed with 1013."
+        64,
+        ge=1,
+        description="Frames a live viewer may hold at the server (its queue plus what its socket buffers have not "
+        "delivered); beyond that it is closed with 1013 and resumes with since.",
     )
     viewer_send_buffer_bytes: int = Field(
-        16 * 1024,  # a stalled viewer is let go after ~275 frames instead of ~730 (bench/README-load.md)
+        4096,  # with the event loop's buffer capped alike, a stalled viewer is let go within its 64 frames
         ge=4096,
-        description="Kernel send buffer of a viewer's or phone's socket: what a client that stops reading may hold.",
+        description="Kernel and event-loop send buffer of a live viewer's or a phone's socket (catching up from "
+        "the database runs with the kernel's larger default).",
     )
     analysis_interval_s: float = Field(
         1.0, ge=0, description="Seconds between live analysis messages per session (0 turns live analysis off)."

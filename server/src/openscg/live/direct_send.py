@@ -14,6 +14,10 @@ websockets-sansio implementation, which `openscg serve` selects; under any other
 
 from __future__ import annotations
 
+import fcntl
+import socket
+import struct
+import termios
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -33,6 +37,14 @@ class DirectWriter:
 
     def __init__(self, ws: WebSocket) -> None:
         self._protocol = _sansio_protocol(ws)
+        #: the most of the kernel's send queue counted as held: what its send buffer takes now; more can only be
+        #: left over from before the buffer was made smaller, and drains without new frames joining it
+        self._kernel_cap_bytes = _kernel_buffer_bytes(self._protocol.transport) if self._protocol else 0
+
+    async def drained(self) -> None:
+        """Return once the event loop's buffer for this socket is below its low-water mark."""
+        if self._protocol is not None:
+            await self._protocol.writable.wait()
 
     @property
     def available(self) -> bool:
@@ -53,6 +65,33 @@ class DirectWriter:
             return False
         protocol.transport.write(frame)
         return True
+
+    def backlog_bytes(self) -> int:
+        """Bytes written to this socket that its client has not taken yet — the event loop's buffer plus the
+        kernel's send queue — counted only while the event loop holds some (the kernel refused more: the
+        client is not keeping up); 0 otherwise, and where the transport is unknown."""
+        if self._protocol is None:
+            return 0
+        transport = self._protocol.transport
+        buffered = int(transport.get_write_buffer_size())
+        return buffered + min(_kernel_queue_bytes(transport), self._kernel_cap_bytes) if buffered else 0
+
+
+def _kernel_buffer_bytes(transport: Any) -> int:
+    sock = transport.get_extra_info("socket")
+    return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) if sock is not None else 0
+
+
+def _kernel_queue_bytes(transport: Any) -> int:
+    """The socket's bytes not yet taken by the peer, in the kernel (Linux SIOCOUTQ); its send buffer size
+    where that cannot be asked."""
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return 0
+    try:
+        return int(struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, bytes(4)))[0])
+    except OSError:
+        return _kernel_buffer_bytes(transport)
 
 
 def _sansio_protocol(ws: WebSocket) -> Any | None:

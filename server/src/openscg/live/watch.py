@@ -59,11 +59,14 @@ class ViewerMember:
         self.next_seq = 0  # the next batch this viewer is owed
         self.idle = False  # the sender is waiting on an empty outbox: nothing is being written
         self.direct: DirectWriter | None = None
+        self.frame_bytes = 256  # size of the latest batch frame: turns socket backlog bytes into frames
         self._ctx = ctx
 
     def deliver(self, event: Event) -> None:
-        if event.kind == "samples" and self._write_now(event):
-            return
+        if event.kind == "samples":
+            self.frame_bytes = len(event.frame) or len(event.text)
+            if self._write_now(event):
+                return
         if event.kind == "revoked":
             if self.token_role == "viewer":
                 self.outbox.force(event)
@@ -74,18 +77,29 @@ class ViewerMember:
         if event.kind not in ("samples", "status", "analysis"):
             return
         if self.outbox.offer(event):
+            if self.live and not self.too_slow and self._frames_held() > self.outbox.maxsize:
+                self._let_go()
             return
         self._ctx.metrics.queue_drops.inc()
         if self.live and not self.too_slow:
-            # The sender is most likely blocked inside a send to a client that stopped reading: stop it now
-            # rather than queueing a marker behind frames it will never write.
-            self.too_slow = True
-            self.outbox.force(Event("too_slow"))
-            if self.sender is not None:
-                self.sender.cancel()
+            self._let_go()
         elif not self.live:
             self.lagging = True
             self.outbox.clear()
+
+    def _frames_held(self) -> int:
+        """What this viewer holds at the server, in batch frames: its outbox, plus what its socket has not
+        yet delivered (event-loop and kernel buffers) once the client stopped keeping up."""
+        backlog_bytes = self.direct.backlog_bytes() if self.direct is not None else 0
+        return len(self.outbox) + -(-backlog_bytes // max(self.frame_bytes, 1))
+
+    def _let_go(self) -> None:
+        """Close this live viewer with 1013. The sender is most likely blocked inside a send to a client that
+        stopped reading: stop it now rather than queueing a marker behind frames it will never write."""
+        self.too_slow = True
+        self.outbox.force(Event("too_slow"))
+        if self.sender is not None:
+            self.sender.cancel()
 
     def _write_now(self, event: Event) -> bool:
         """The common case, without a task switch: a live viewer, idle, owed exactly this batch, with room in
@@ -101,7 +115,6 @@ class ViewerMember:
 
 async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
     await ws.accept()
-    limit_send_buffer(ws, ctx.settings.viewer_send_buffer_bytes)
     member: ViewerMember | None = None
     ctx.metrics.connections.labels("viewer").inc()
     try:
@@ -189,7 +202,6 @@ async def _send_loop(ws: WebSocket, session_id: str, ctx: Context, member: Viewe
     row = await ctx.store.get(session_id)
     if row["status"] == "ended":
         await _finish(ws, session_id, ctx, member, member.next_seq)
-    member.direct = DirectWriter(ws)
     while True:
         member.idle = True
         try:
@@ -233,13 +245,29 @@ async def _catch_up(
         limit = CATCH_UP_CHUNK if until_seq is None else max(1, min(CATCH_UP_CHUNK, until_seq - next_seq))
         rows = await ctx.store.read_batches(session_id, next_seq, limit)
         for seq, data in rows:
-            await ws.send_text(samples_frame(seq, unpack_samples(data)))
+            frame = samples_frame(seq, unpack_samples(data))
+            member.frame_bytes = len(frame)
+            await ws.send_text(frame)
             ctx.metrics.deliveries.inc()
             next_seq = seq + 1
         reached = until_seq is not None and next_seq >= until_seq
         if (len(rows) < limit or reached) and not member.lagging:
+            if member.direct is None:
+                await _go_live(ws, ctx, member)
+                if member.lagging:
+                    continue
             member.live = True
             return next_seq
+
+
+async def _go_live(ws: WebSocket, ctx: Context, member: ViewerMember) -> None:
+    """After the first catch-up: small socket buffers from now on, so a client that stops reading is noticed
+    within `viewer_queue_batches` frames (catching up ran with the kernel's own, larger, buffers) — and wait
+    until what the catch-up left in the event loop's buffer has gone, so it is not counted against the live
+    limit."""
+    limit_send_buffer(ws, ctx.settings.viewer_send_buffer_bytes)
+    member.direct = DirectWriter(ws)
+    await member.direct.drained()
 
 
 async def _finish(ws: WebSocket, session_id: str, ctx: Context, member: ViewerMember, next_seq: int) -> None:
