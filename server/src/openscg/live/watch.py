@@ -74,16 +74,16 @@ class ViewerMember:
         if event.kind in ("deleted", "ended"):
             self.outbox.force(event)
             return
-        if event.kind not in ("samples", "status", "analysis"):
-            return
+        if event.kind not in ("samples", "status", "analysis") or self.too_slow:
+            return  # a viewer being let go takes nothing more: it resumes from the database with since
         if self.outbox.offer(event):
-            if self.live and not self.too_slow and self._frames_held() > self.outbox.maxsize:
+            if self.live and self._frames_held() > self.outbox.maxsize:
                 self._let_go()
             return
         self._ctx.metrics.queue_drops.inc()
-        if self.live and not self.too_slow:
+        if self.live:
             self._let_go()
-        elif not self.live:
+        else:
             self.lagging = True
             self.outbox.clear()
 
@@ -97,6 +97,7 @@ class ViewerMember:
         """Close this live viewer with 1013. The sender is most likely blocked inside a send to a client that
         stopped reading: stop it now rather than queueing a marker behind frames it will never write."""
         self.too_slow = True
+        self.outbox.clear()
         self.outbox.force(Event("too_slow"))
         if self.sender is not None:
             self.sender.cancel()
