@@ -187,3 +187,24 @@ async def test_the_viewer_count_is_right_after_a_reload(live_server):
         page, _ = await reloaded
         last = await _last_status_after_quiet(observer)
         assert last["viewers"] == 2 == metadata(live_server, session)["viewers"], f"attempt {attempt}: {last}"
+
+
+async def test_a_storm_of_joins_is_told_in_a_few_status_messages(live_server):
+    """Thirty viewers arriving at once (a reconnect after a restart): the others are told the new count in a
+    few status messages — coalesced per session — not one per arrival, and the last one is right."""
+    session = new_session(live_server)
+    observer, _ = await open_watch(live_server, session)
+    await _last_status_after_quiet(observer)  # its own arrival
+    arrivals = await asyncio.gather(*(open_watch(live_server, session) for _ in range(30)))
+    statuses = []
+    while True:
+        try:
+            message = await _next_within(observer, 0.3)
+        except TimeoutError:
+            break
+        if message["type"] == "status":
+            statuses.append(message)
+    assert statuses and statuses[-1]["viewers"] == 31 == metadata(live_server, session)["viewers"], statuses[-1:]
+    assert len(statuses) <= 10, f"{len(statuses)} status messages for 30 arrivals"
+    for viewer, _ in arrivals:
+        await viewer.close()
