@@ -208,3 +208,19 @@ async def test_a_storm_of_joins_is_told_in_a_few_status_messages(live_server):
     assert len(statuses) <= 10, f"{len(statuses)} status messages for 30 arrivals"
     for viewer, _ in arrivals:
         await viewer.close()
+
+
+async def test_a_viewer_gone_right_after_ready_is_no_server_error(live_server):
+    """A page closed just after it was answered: the socket is gone while the server still sets it up (reads the
+    stored batches, sizes its buffers). That is a normal departure, never a logged error (the shared server's
+    log is checked after every test)."""
+    session = new_session(live_server)
+    phone, _ = await open_capture(live_server, session)
+    await stream(phone, 3)
+    for attempt in range(20):
+        viewer, _ = await open_watch(live_server, session, since=0)
+        if attempt % 2:
+            viewer.transport.abort()  # gone without a word
+        else:
+            await viewer.close()  # or with a closing handshake
+    await asyncio.sleep(0.5)  # let the server notice every departure before the log is checked

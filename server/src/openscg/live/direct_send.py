@@ -78,8 +78,12 @@ class DirectWriter:
 
 
 def _kernel_buffer_bytes(transport: Any) -> int:
+    """The socket's send buffer size (0 where the socket is gone: the client left)."""
     sock = transport.get_extra_info("socket")
-    return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) if sock is not None else 0
+    try:
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) if sock is not None else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _kernel_queue_bytes(transport: Any) -> int:
@@ -90,7 +94,7 @@ def _kernel_queue_bytes(transport: Any) -> int:
         return 0
     try:
         return int(struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, bytes(4)))[0])
-    except OSError:
+    except (OSError, ValueError):
         return _kernel_buffer_bytes(transport)
 
 

@@ -42,12 +42,12 @@ def limit_send_buffer(ws: WebSocket, size_bytes: int) -> bool:
     protocol = getattr(getattr(ws, "_receive", None), "__self__", None)
     transport = getattr(protocol, "transport", None)
     sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is None or transport is None:
+    if sock is None or transport is None or transport.is_closing():
         return False
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size_bytes)
         transport.set_write_buffer_limits(high=size_bytes)  # the event loop's own buffer, above the kernel's
-    except (OSError, AttributeError, NotImplementedError):
+    except (OSError, ValueError, AttributeError, NotImplementedError):  # ValueError: closed meanwhile
         return False
     return True
 
