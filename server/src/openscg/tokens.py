@@ -11,7 +11,12 @@ TOKEN_BYTES = 24  # 192 bits, above the protocol's 128-bit minimum
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A fresh token that never starts with '-', so it can follow an option on a command line
+    (`openscg export … --token TOKEN`; 1 token in 64 would otherwise be read as an option). ~0.02 bits fewer."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 def hash_token(token: str) -> str:
