@@ -6,7 +6,7 @@ SERVER_STAMP := $(VENV)/.installed
 CLIENT_STAMP := client/node_modules/.installed
 HAVE_CLIENT := $(wildcard client/package.json)
 
-.PHONY: dev test test-server test-client lint bench bench-latency bench-accuracy bench-load install install-server install-client browser clean
+.PHONY: dev test test-server test-client lint bench bench-latency bench-accuracy bench-load bench-socket-memory install install-server install-client browser clean
 
 install: install-server install-client
 
@@ -78,6 +78,9 @@ bench-accuracy: $(SERVER_STAMP)
 
 bench-load: $(SERVER_STAMP)
 	$(BIN)/python bench/load.py
+
+bench-socket-memory: $(SERVER_STAMP)
+	$(BIN)/python bench/socket_memory.py
 
 clean:
 	rm -rf $(VENV) client/node_modules client/.next

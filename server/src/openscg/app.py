@@ -25,7 +25,7 @@ from openscg.errors import OpenSCGError, RateLimited
 from openscg.live.admission import SocketAdmission
 from openscg.live.broker import make_broker
 from openscg.live.hub import Hub
-from openscg.live.routes import router as live_router
+from openscg.live.routes import routes as live_routes
 from openscg.metrics import Metrics
 from openscg.ratelimit import RateLimiter
 from openscg.sessions.analysis_route import router as analysis_router
@@ -92,7 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sessions_router)
     app.include_router(analysis_router)
     app.include_router(demo_router)
-    app.include_router(live_router)
+    app.router.routes.extend(live_routes)
     _add_service_routes(app)
     _add_error_handlers(app)
     document_errors(app)

@@ -32,9 +32,7 @@ class SocketAdmission:
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers", []))
-        origin = headers.get(b"origin")
-        if origin is not None and not self._origin_allowed(origin.decode("latin-1"), headers.get(b"host")):
+        if not self._scope_origin_allowed(scope):
             reason = "origin not allowed: add it to OPENSCG_CORS_ORIGINS"
             await _refuse(scope, receive, send, 4403, reason)
             return
@@ -54,6 +52,12 @@ class SocketAdmission:
                 self.open_sockets[address] = left
             else:
                 self.open_sockets.pop(address, None)
+
+    def _scope_origin_allowed(self, scope: Scope) -> bool:
+        """A method of its own: the headers dict is not kept for as long as the socket is open."""
+        headers = dict(scope.get("headers", []))
+        origin = headers.get(b"origin")
+        return origin is None or self._origin_allowed(origin.decode("latin-1"), headers.get(b"host"))
 
     def _origin_allowed(self, origin: str, host: bytes | None) -> bool:
         origin = origin.rstrip("/").lower()

@@ -95,9 +95,7 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
         member = CaptureMember()
         await ctx.hub.publish(session_id, Event("takeover", origin=member.connection_id))
         await ctx.hub.attach(session_id, member)
-        row = await ctx.store.get(session_id)  # again: a superseded socket may just have stored a batch
-        state.next_seq, state.last_t_ms = int(row["batch_count"]), row["last_t_ms"]
-        state.first_t_ms, state.sample_count = row["first_t_ms"], int(row["sample_count"])
+        await _resume(session_id, ctx, state)  # again: a superseded socket may just have stored a batch
         await ws.send_text(dumps({"type": "ready", "nextSeq": state.next_seq}))
         await ctx.hub.publish_status(session_id, state.status)
         log.info("capture ready", extra={"session_id": session_id, "seq": state.next_seq})
@@ -131,6 +129,13 @@ async def _open(session_id: str, hello: Hello, ctx: Context) -> CaptureState:
         raise SessionGone("session has ended; create a new session to record again")
     rate = TokenBucket(ctx.settings.capture_batches_per_s, ctx.settings.capture_batch_burst)
     return CaptureState(int(row["batch_count"]), row["last_t_ms"], row["status"], rate=rate)
+
+
+async def _resume(session_id: str, ctx: Context, state: CaptureState) -> None:
+    """Take the counters from the stored session (the row is not kept: it would live as long as the socket)."""
+    row = await ctx.store.get(session_id)
+    state.next_seq, state.last_t_ms = int(row["batch_count"]), row["last_t_ms"]
+    state.first_t_ms, state.sample_count = row["first_t_ms"], int(row["sample_count"])
 
 
 async def _leave(session_id: str, member: CaptureMember, ctx: Context) -> None:

@@ -120,18 +120,10 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
     ctx.metrics.connections.labels("viewer").inc()
     try:
         hello = await receive_hello(ws, ctx)
-        row = await ctx.store.get(session_id)
-        role = role_for(row, hello.token)
+        role = role_for(await ctx.store.get(session_id), hello.token)
         member = ViewerMember(ctx.settings.viewer_queue_batches, ctx)
         member.token_role = role
-        presence = await ctx.hub.attach(session_id, member)
-        row = await ctx.store.get(session_id)
-        role_for(row, hello.token)  # again: the share link may have been revoked before this socket attached
-        ctx.store.access_log.record(session_id, role, "watch", ws.headers.get("user-agent"))
-        meta = session_metadata(row, presence.patient_connected, presence.viewers)
-        await ws.send_text(dumps({"type": "ready", "session": meta}))
-        await ctx.hub.publish_status(session_id, row["status"])
-        start_seq = hello.since if hello.since is not None else await _default_start(session_id, row, ctx)
+        start_seq = await _welcome(ws, session_id, ctx, hello, member)
         await _run(ws, session_id, ctx, member, start_seq)
     except CloseSocket as close:
         await close_socket(ws, ctx, close.code, close.reason)
@@ -154,6 +146,19 @@ async def handle_watch(ws: WebSocket, session_id: str, ctx: Context) -> None:
                 await ctx.hub.detach(session_id, member)
                 row = await ctx.store.get(session_id)
                 await ctx.hub.publish_status(session_id, row["status"])
+
+
+async def _welcome(ws: WebSocket, session_id: str, ctx: Context, hello: Hello, member: ViewerMember) -> int:
+    """Attach, say ready with the session's metadata, and return the first seq to send. (A function of its own
+    so that the session row and metadata are not kept alive for as long as the socket is open.)"""
+    presence = await ctx.hub.attach(session_id, member)
+    row = await ctx.store.get(session_id)
+    role_for(row, hello.token)  # again: the share link may have been revoked before this socket attached
+    ctx.store.access_log.record(session_id, member.token_role, "watch", ws.headers.get("user-agent"))
+    meta = session_metadata(row, presence.patient_connected, presence.viewers)
+    await ws.send_text(dumps({"type": "ready", "session": meta}))
+    await ctx.hub.publish_status(session_id, row["status"])
+    return hello.since if hello.since is not None else await _default_start(session_id, row, ctx)
 
 
 async def _default_start(session_id: str, row: dict, ctx: Context) -> int:
