@@ -21,32 +21,92 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 RESULTS = Path(__file__).resolve().parent / "results" / "load.md"
-SCENARIOS = ("sweep", "analysis", "memory", "stall", "reconnect", "storage", "redis")
+SCENARIOS = (
+    "sweep",
+    "analysis",
+    "memory",
+    "stall",
+    "reconnect",
+    "storage",
+    "redis",
+    "floor",
+)
 
 
 def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     add = parser.add_argument
-    add("--quick", action="store_true", help="small versions of every scenario, one repetition (< 2 min)")
-    add("--only", default=",".join(SCENARIOS), help=f"scenarios to run, comma-separated: {','.join(SCENARIOS)}")
+    add(
+        "--quick",
+        action="store_true",
+        help="small versions of every scenario, one repetition (< 2 min)",
+    )
+    add(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"scenarios to run, comma-separated: {','.join(SCENARIOS)}",
+    )
     add("--repeats", type=int, help="repetitions per point (default 3; 1 with --quick)")
-    add("--duration-s", type=float, help="measured seconds per run (default 15; 3 with --quick)")
-    add("--warmup-s", type=float, help="unmeasured seconds before (default 3; 1 with --quick)")
-    add("--sweep", help="phones×viewers points (default 50x2,100x2,150x2,250x2,500x2,20x50)")
+    add(
+        "--duration-s",
+        type=float,
+        help="measured seconds per run (default 15; 3 with --quick)",
+    )
+    add(
+        "--warmup-s",
+        type=float,
+        help="unmeasured seconds before (default 3; 1 with --quick)",
+    )
+    add(
+        "--sweep",
+        help="phones×viewers points (default 50x2,100x2,150x2,250x2,500x2,20x50)",
+    )
     add("--analysis", help="points with live analysis on (default 100x2)")
-    add("--soak-s", type=float, help="length of the memory run in seconds (default 120; the issue's is 600)")
+    add(
+        "--soak-s",
+        type=float,
+        help="length of the memory run in seconds (default 120; the issue's is 600)",
+    )
     add("--soak", help="phones×viewers of the memory run (default 100x2)")
-    add("--stall", help="phones×viewers of the stalled-viewer runs; 1 viewer of each phone stalls (default 100x5)")
-    add("--stall-wait-s", type=float, help="how long to wait for the stalled viewers to be let go (default 60)")
-    add("--reconnect", help="phones×viewers that reconnect at once (default 20x100 = 2,000 viewers)")
-    add("--storage", help="phones×samples-per-batch of the storage runs (default 100x100)")
-    add("--redis", help="phones×viewers of the Redis runs: phones on A, viewers on B (default 100x2)")
+    add(
+        "--stall",
+        help="phones×viewers of the stalled-viewer runs; 1 viewer of each phone stalls (default 100x5)",
+    )
+    add(
+        "--stall-wait-s",
+        type=float,
+        help="how long to wait for the stalled viewers to be let go (default 60)",
+    )
+    add(
+        "--reconnect",
+        help="phones×viewers that reconnect at once (default 20x100 = 2,000 viewers)",
+    )
+    add(
+        "--storage",
+        help="phones×samples-per-batch of the storage runs (default 100x100)",
+    )
+    add(
+        "--floor",
+        help="points of the floor relay, no storage or checks (default 300x2,500x2)",
+    )
+    add(
+        "--redis",
+        help="phones×viewers of the Redis runs: phones on A, viewers on B (default 100x2)",
+    )
     add(
         "--postgres-url",
-        default=os.environ.get("OPENSCG_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get(
+            "OPENSCG_BENCH_POSTGRES_URL",
+            "postgresql://postgres@127.0.0.1:5432/postgres",
+        ),
     )
-    add("--redis-url", default=os.environ.get("OPENSCG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    add("--generate", help=argparse.SUPPRESS)  # internal: run one scenario spec in this (generator) process
+    add(
+        "--redis-url",
+        default=os.environ.get("OPENSCG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+    )
+    add(
+        "--generate", help=argparse.SUPPRESS
+    )  # internal: run one scenario spec in this (generator) process
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -62,6 +122,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "reconnect": "10x20" if quick else "20x100",
         "storage": "20x100" if quick else "100x100",
         "redis": "20x2" if quick else "100x2",
+        "floor": "20x2" if quick else "300x2,500x2",
     }
     for name, value in defaults.items():
         if getattr(args, name) is None:
@@ -91,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"== {name}", file=sys.stderr, flush=True)
             section_started = time.monotonic()
             text, ok = SECTIONS[name](args, Path(folder))
-            print(f"   ({time.monotonic() - section_started:.0f} s)", file=sys.stderr, flush=True)
+            print(
+                f"   ({time.monotonic() - section_started:.0f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
             sections.append(text)
             failed |= not ok
             write(sections, started)
@@ -102,7 +167,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(sections: list[str], started: datetime) -> str:
     finished = datetime.now(UTC).strftime("%H:%M UTC")
-    text = "\n\n".join(sections) + f"\n\n(finished {finished}; started {started.strftime('%Y-%m-%d %H:%M UTC')})\n"
+    text = (
+        "\n\n".join(sections)
+        + f"\n\n(finished {finished}; started {started.strftime('%Y-%m-%d %H:%M UTC')})\n"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     return text

@@ -10,11 +10,15 @@ from pathlib import Path
 from latency import machine
 
 from load.sections_more import memory, reconnect, redis, stall, storage
-from load.sections_stream import analysis, sweep
+from load.sections_stream import analysis, floor, sweep
 
 
 def header(args: argparse.Namespace, started: datetime) -> str:
-    mode = "quick (small versions, 1 repetition)" if args.quick else f"{args.repeats} repetitions per point"
+    mode = (
+        "quick (small versions, 1 repetition)"
+        if args.quick
+        else f"{args.repeats} repetitions per point"
+    )
     return "\n".join(
         [
             "# Load (bench/load.py)",
@@ -36,4 +40,5 @@ SECTIONS: dict[str, Callable[[argparse.Namespace, Path], tuple[str, bool]]] = {
     "reconnect": reconnect,
     "storage": storage,
     "redis": redis,
+    "floor": floor,
 }

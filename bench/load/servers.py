@@ -18,6 +18,7 @@ from latency import HOST, free_port, pinned, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_PY = ROOT / "bench" / "load.py"
+FLOOR_APP = ROOT / "bench" / "load" / "floor_app.py"
 # Setup must not be rate-limited, and the bench's own sockets all come from one address.
 UNLIMITED = {
     "OPENSCG_SESSIONS_PER_MINUTE": "1000000",
@@ -30,14 +31,33 @@ UNLIMITED = {
 
 
 @contextlib.contextmanager
-def server(folder: Path, cpu: int | None, env: dict[str, str], name: str) -> Iterator[dict]:
-    """One running server: yields {"url", "pid"}; stopped (SIGTERM, then SIGKILL) on exit."""
+def server(
+    folder: Path,
+    cpu: int | None,
+    env: dict[str, str],
+    name: str,
+    program: list[str] | None = None,
+) -> Iterator[dict]:
+    """One running server: yields {"url", "pid"}; stopped (SIGTERM, then SIGKILL) on exit. `program` replaces
+    `-m openscg serve` (the floor relay); it is given --host and --port too."""
     port = free_port()
     log = (folder / f"server-{name}-{port}.log").open("wb")
-    command = [sys.executable, "-m", "openscg", "serve", "--host", HOST, "--port", str(port)]
+    command = [
+        sys.executable,
+        *(program or ["-m", "openscg", "serve"]),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
     if cpu is not None:
         command = pinned(cpu, command)
-    process = subprocess.Popen(command, env={**os.environ, **UNLIMITED, **env}, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **UNLIMITED, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         url = f"http://{HOST}:{port}"
         wait_healthy(url, process, timeout_s=60.0)
@@ -76,7 +96,11 @@ def generate(spec: dict, cpu: int | None, timeout_s: float) -> dict:
     command = [sys.executable, str(LOAD_PY), "--generate", json.dumps(spec)]
     if cpu is not None:
         command = pinned(cpu, command)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, cwd=ROOT)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout_s, cwd=ROOT
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"generator failed ({done.returncode}): {done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"generator failed ({done.returncode}): {done.stderr[-3000:]}"
+        )
     return json.loads(done.stdout.strip().splitlines()[-1])
