@@ -45,7 +45,9 @@ ifneq ($(HAVE_CLIENT),)
 endif
 
 lint: install
-	cd server && ../$(BIN)/ruff check src tests && ../$(BIN)/ruff format --check src tests && ../$(BIN)/mypy
+	@# bench/ is linted from server/ so that it gets the server's ruff settings (server/pyproject.toml).
+	cd server && ../$(BIN)/ruff check src tests ../bench && ../$(BIN)/ruff format --check src tests ../bench \
+	  && ../$(BIN)/mypy
 	@# Dependency audit (docs/security.md): a known vulnerability fails the build; an audit service that cannot
 	@# be used here (offline, or a registry mirror without it) is reported loudly and does not.
 	@echo "pip-audit: the server's Python environment"; \

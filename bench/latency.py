@@ -92,7 +92,7 @@ def run_one(phones: int, duration_s: float, warmup_s: float, folder: Path) -> di
         load = [sys.executable, str(Path(__file__).resolve()), "--load", "--server", url, "--phones", str(phones)]
         load += ["--duration-s", str(duration_s), "--warmup-s", str(warmup_s), "--server-pid", str(server.pid)]
         budget_s = 180.0 + warmup_s + duration_s + phones * 0.2
-        done = subprocess.run(pinned(1, load), capture_output=True, text=True, timeout=budget_s, cwd=ROOT)
+        done = subprocess.run(pinned(1, load), capture_output=True, text=True, timeout=budget_s, cwd=ROOT, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"load generator failed ({done.returncode}): {done.stderr[-3000:]}")
         return json.loads(done.stdout.strip().splitlines()[-1])
@@ -141,12 +141,16 @@ def write_report(rows: list[dict], failures: list[str], duration_s: float, pinne
             "# Latency (bench/latency.py)",
             "",
             f"{stamp} · {machine()} · {pinned_note}",
-            f"Each row: a fresh `openscg serve` with the defaults (SQLite, memory broker), {duration_s:g} s measured "
-            "after a warm-up; every phone sends 10 samples every 100 ms (100 Hz) and has one viewer.",
-            "Latency: viewer receive time − the batch's intended send time. Reach: batches delivered to viewers "
-            "(waiting up to 30 s after the last send) / batches sent. "
-            "Stored batches/s: batches committed (server's batchCount) per second of sending. "
-            "KiB/connection: server VmRSS growth / open sockets (phones + viewers).",
+            (
+                f"Each row: a fresh `openscg serve` with the defaults (SQLite, memory broker), {duration_s:g} s "
+                "measured after a warm-up; every phone sends 10 samples every 100 ms (100 Hz) and has one viewer."
+            ),
+            (
+                "Latency: viewer receive time − the batch's intended send time. Reach: batches delivered to viewers "
+                "(waiting up to 30 s after the last send) / batches sent. "
+                "Stored batches/s: batches committed (server's batchCount) per second of sending. "
+                "KiB/connection: server VmRSS growth / open sockets (phones + viewers)."
+            ),
             "",
             table(rows),
             "",

@@ -104,9 +104,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
         "--redis-url",
         default=os.environ.get("OPENSCG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
-    add(
-        "--generate", help=argparse.SUPPRESS
-    )  # internal: run one scenario spec in this (generator) process
+    add("--generate", help=argparse.SUPPRESS)  # internal: run one scenario spec in this (generator) process
     args = parser.parse_args(argv)
     quick = args.quick
     defaults = {
@@ -167,10 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(sections: list[str], started: datetime) -> str:
     finished = datetime.now(UTC).strftime("%H:%M UTC")
-    text = (
-        "\n\n".join(sections)
-        + f"\n\n(finished {finished}; started {started.strftime('%Y-%m-%d %H:%M UTC')})\n"
-    )
+    text = "\n\n".join(sections) + f"\n\n(finished {finished}; started {started.strftime('%Y-%m-%d %H:%M UTC')})\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     return text

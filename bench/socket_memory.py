@@ -29,7 +29,8 @@ async def main(port, phones):
     async with httpx.AsyncClient(base_url=f"http://{base}") as client:
         for _ in range(phones):
             session = (await client.post("/api/v1/sessions", json={"label": "socket-memory"})).json()
-            for path, token in [("captureUrl", "patientToken"), ("watchUrl", "viewerToken"), ("watchUrl", "viewerToken")]:
+            roles = [("captureUrl", "patientToken"), ("watchUrl", "viewerToken"), ("watchUrl", "viewerToken")]
+            for path, token in roles:
                 ws = await websockets.connect(f"ws://{base}" + session[path])
                 await ws.send(json.dumps({"type": "hello", "token": session[token]}))
                 await ws.recv()
@@ -47,9 +48,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def open_sockets(
-    port: int, phones: int
-) -> tuple[asyncio.subprocess.Process, int]:
+async def open_sockets(port: int, phones: int) -> tuple[asyncio.subprocess.Process, int]:
     client = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CLIENT, str(port), str(phones), stdout=subprocess.PIPE
     )
@@ -62,6 +61,7 @@ async def open_sockets(
 
 async def measure(phones: int, top: int) -> None:
     import uvicorn
+
     from openscg.serve import app_factory
 
     port = free_port()
@@ -79,9 +79,7 @@ async def measure(phones: int, top: int) -> None:
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
-    warm, _ = await open_sockets(
-        port, 3
-    )  # first-use caches (routes, SQL compilation) are not per socket
+    warm, _ = await open_sockets(port, 3)  # first-use caches (routes, SQL compilation) are not per socket
     warm.kill()
     await warm.wait()
     await asyncio.sleep(1.0)

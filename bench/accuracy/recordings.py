@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from openscg.analyze import plot_analysis
 from openscg.recordings import load_recording
 

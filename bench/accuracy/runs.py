@@ -6,6 +6,7 @@ import itertools
 import time
 
 import numpy as np
+
 from openscg.analysis import LiveAnalyzer, analyze_recording
 
 BATCH_MS = 100.0  #: the phone sends a batch about every 100 ms

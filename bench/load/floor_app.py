@@ -52,9 +52,7 @@ async def metrics(_request: Request) -> PlainTextResponse:
     return PlainTextResponse("")
 
 
-async def send(
-    ws: WebSocket, direct: DirectWriter | None, text: str, frame: bytes | None
-) -> None:
+async def send(ws: WebSocket, direct: DirectWriter | None, text: str, frame: bytes | None) -> None:
     if direct is None or frame is None or not direct.write(frame):
         await ws.send_text(text)
 
@@ -69,7 +67,7 @@ async def capture(ws: WebSocket) -> None:
         while True:
             text = await ws.receive_text()
             seq = orjson.loads(text)["seq"]
-            ack = '{"type":"ack","seq":%d}' % seq
+            ack = f'{{"type":"ack","seq":{seq}}}'
             await send(ws, direct, ack, text_frame(ack) if DIRECT else None)
             frame = text_frame(text) if DIRECT else None
             for viewer, viewer_direct in watchers:

@@ -14,20 +14,18 @@ from load.sections_stream import analysis, floor, sweep
 
 
 def header(args: argparse.Namespace, started: datetime) -> str:
-    mode = (
-        "quick (small versions, 1 repetition)"
-        if args.quick
-        else f"{args.repeats} repetitions per point"
-    )
+    mode = "quick (small versions, 1 repetition)" if args.quick else f"{args.repeats} repetitions per point"
     return "\n".join(
         [
             "# Load (bench/load.py)",
             "",
             f"{started.strftime('%Y-%m-%d %H:%M UTC')} · {machine()}",
-            f"Mode: {mode}; {args.duration_s:g} s measured after {args.warmup_s:g} s warm-up per run. Server on "
-            "CPU 0, generator on CPU 1 (taskset). Cells: median (min–max over the repetitions). A point is "
-            "INVALID when the generator used more than 80 % of its core, and 'busy' when other processes used "
-            "more than 5 % of a pinned CPU meanwhile.",
+            (
+                f"Mode: {mode}; {args.duration_s:g} s measured after {args.warmup_s:g} s warm-up per run. Server on "
+                "CPU 0, generator on CPU 1 (taskset). Cells: median (min–max over the repetitions). A point is "
+                "INVALID when the generator used more than 80 % of its core, and 'busy' when other processes used "
+                "more than 5 % of a pinned CPU meanwhile."
+            ),
         ]
     )
 

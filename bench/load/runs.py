@@ -23,9 +23,7 @@ def points_of(text: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def repeat(
-    args: argparse.Namespace, label: str, one: Callable[[int], dict]
-) -> list[dict]:
+def repeat(args: argparse.Namespace, label: str, one: Callable[[int], dict]) -> list[dict]:
     """`args.repeats` runs of one point; a failed run is reported and skipped."""
     runs = []
     for rep in range(args.repeats):
@@ -58,9 +56,7 @@ def one_server_run(
         return servers.generate(spec, 1, timeout_s)
 
 
-def stream_spec(
-    args: argparse.Namespace, phones: int, viewers: int, **extra: object
-) -> dict:
+def stream_spec(args: argparse.Namespace, phones: int, viewers: int, **extra: object) -> dict:
     return {
         "kind": "stream",
         "phones": phones,
@@ -72,12 +68,7 @@ def stream_spec(
 
 
 def budget(spec: dict) -> float:
-    return (
-        240.0
-        + spec.get("duration_s", 0)
-        + spec.get("warmup_s", 0)
-        + spec.get("stall_wait_s", 0)
-    )
+    return 240.0 + spec.get("duration_s", 0) + spec.get("warmup_s", 0) + spec.get("stall_wait_s", 0)
 
 
 def stream_points(

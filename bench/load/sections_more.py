@@ -115,20 +115,24 @@ def stall(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
     )
     text = "\n".join(
         [
-            "## Stalled viewers (they stop reading; their receive buffer is 4 KiB, so what they hold is held by "
-            "the server)",
+            (
+                "## Stalled viewers (they stop reading; their receive buffer is 4 KiB, so what they hold is held by "
+                "the server)"
+            ),
             "",
             table(points, others),
             "",
             table(points[1:], held),
             "",
-            f"Close codes the stalled viewers saw on resuming to read: {codes}. A stalled viewer is sent 20 frames a "
-            "second: frames sent until 1013 = seconds × 20 (from /metrics, read every 0.25 s); of those the server "
-            "holds at most VIEWER_QUEUE_BATCHES (64: its queue and its socket buffers, server/tests/protocol/"
-            "test_watch_slow.py), the rest sit in the client's own buffers. After the 1013 the server queues "
-            "nothing more for it, and its socket (with what its buffers hold) goes when the close frame is read or "
-            "after a 10-s grace: 'let go' = the server's open viewer sockets (openscg_connections) dropped by the "
-            "number stalled, whatever closed them.",
+            (
+                f"Close codes the stalled viewers saw on resuming to read: {codes}. A stalled viewer is sent 20 frames "
+                "a second: frames sent until 1013 = seconds × 20 (from /metrics, read every 0.25 s); of those the "
+                "server holds at most VIEWER_QUEUE_BATCHES (64: its queue and its socket buffers, "
+                "server/tests/protocol/test_watch_slow.py), the rest sit in the client's own buffers. After the 1013 "
+                "the server queues nothing more for it, and its socket (with what its buffers hold) goes when the "
+                "close frame is read or after a 10-s grace: 'let go' = the server's open viewer sockets "
+                "(openscg_connections) dropped by the number stalled, whatever closed them."
+            ),
             f"Timeline of the first run (s since the stall: queue drops / open viewer sockets): {timeline}",
             "Target: the others keep reach 1.0 and p99 ≤ 2× baseline; a stalled viewer holds ≤ 64 frames.",
         ]
@@ -176,8 +180,10 @@ def reconnect(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
             "",
             table([(label, runs)], columns),
             "",
-            "Back = received, with no gap and no duplicate, the first batch intended after it reconnected "
-            "(the 2 s it missed come from the database). Target: 2,000 viewers all back within 5 s.",
+            (
+                "Back = received, with no gap and no duplicate, the first batch intended after it reconnected "
+                "(the 2 s it missed come from the database). Target: 2,000 viewers all back within 5 s."
+            ),
             "Connect failures (first run): " + _failures(runs),
         ]
     )
@@ -233,8 +239,11 @@ def storage(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
             "",
             table(points, columns),
             "",
-            "PostgreSQL: a fresh database on the server of OPENSCG_BENCH_POSTGRES_URL, dropped afterwards; its "
-            "server process is not pinned (it runs on either CPU, so 'others' include it). Target: ≥ 100k samples/s.",
+            (
+                "PostgreSQL: a fresh database on the server of OPENSCG_BENCH_POSTGRES_URL, dropped afterwards; its "
+                "server process is not pinned (it runs on either CPU, so 'others' include it). Target: ≥ 100k "
+                "samples/s."
+            ),
         ]
     )
     return text, _ok(points)
@@ -279,14 +288,18 @@ def redis(args: argparse.Namespace, folder: Path) -> tuple[str, bool]:
     ]
     text = "\n".join(
         [
-            "## Two server processes + Redis (A on CPU 0 with the phones, B on CPU 1 with the viewers; one "
-            "reference viewer per phone on A)",
+            (
+                "## Two server processes + Redis (A on CPU 0 with the phones, B on CPU 1 with the viewers; one "
+                "reference viewer per phone on A)"
+            ),
             "",
             table([(label, runs)], columns),
             "",
-            "The generator and redis-server are not pinned (there are two CPUs and both serve), so here the "
-            "generator shares the cores with the servers; 'valid' still flags a generator above 80 %. "
-            "Redis hop = latency on B − latency on A, same batches.",
+            (
+                "The generator and redis-server are not pinned (there are two CPUs and both serve), so here the "
+                "generator shares the cores with the servers; 'valid' still flags a generator above 80 %. "
+                "Redis hop = latency on B − latency on A, same batches."
+            ),
         ]
     )
     return text, bool(runs)

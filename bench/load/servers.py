@@ -96,11 +96,7 @@ def generate(spec: dict, cpu: int | None, timeout_s: float) -> dict:
     command = [sys.executable, str(LOAD_PY), "--generate", json.dumps(spec)]
     if cpu is not None:
         command = pinned(cpu, command)
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout_s, cwd=ROOT
-    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, cwd=ROOT, check=False)
     if done.returncode != 0:
-        raise RuntimeError(
-            f"generator failed ({done.returncode}): {done.stderr[-3000:]}"
-        )
+        raise RuntimeError(f"generator failed ({done.returncode}): {done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
