@@ -74,12 +74,20 @@ class Metrics:
             "openscg_queue_drops_total", "Live messages dropped at a full viewer outbox.", registry=r
         )
         self.deliveries = HotCounter("openscg_deliveries", "Sample frames sent to viewers.")
+        self.direct_frames = HotCounter(
+            "openscg_direct_frames",
+            "Frames written straight to the transport: acks and live viewer frames (0 where that path is off).",
+        )
         self.commit_seconds = HotHistogram(
             "openscg_append_seconds",
             "Time from receiving a batch to its commit.",
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
         )
-        r.register(_HotCollector([self.batches, self.samples, self.acks, self.deliveries, self.commit_seconds]))
+        r.register(
+            _HotCollector(
+                [self.batches, self.samples, self.acks, self.deliveries, self.direct_frames, self.commit_seconds]
+            )
+        )
         self.writer_pending = Gauge("openscg_writer_pending", "Writes waiting for the writer.", registry=r)
 
     def render(self) -> bytes:

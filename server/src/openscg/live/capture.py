@@ -91,7 +91,7 @@ async def handle_capture(ws: WebSocket, session_id: str, ctx: Context) -> None:
     try:
         hello = await receive_hello(ws, ctx)
         state = await _open(session_id, hello, ctx)
-        state.direct = DirectWriter(ws)
+        state.direct = DirectWriter(ws, ctx.metrics.direct_frames)
         member = CaptureMember()
         await ctx.hub.publish(session_id, Event("takeover", origin=member.connection_id))
         await ctx.hub.attach(session_id, member)

@@ -9,7 +9,8 @@ It is used only when nothing can be in the way, and the caller falls back to the
 otherwise: the handshake is done, no close frame was sent, the connection is open, the transport is not
 paused by flow control (so a slow reader still fills its outbox and is let go as before), and no
 compression extension was negotiated (`openscg serve` turns it off). It engages only on uvicorn's
-websockets-sansio implementation, which `openscg serve` selects; under any other server it stays off.
+websockets-sansio implementation, which `openscg serve` selects; under any other server it stays off —
+silently but for /metrics: every frame written here counts in `openscg_direct_frames_total`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from starlette.websockets import WebSocket
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from openscg.metrics import HotCounter
+
 SANSIO_PROTOCOL = "WebSocketsSansIOProtocol"
 
 
@@ -35,8 +38,10 @@ def text_frame(text: str) -> bytes:
 class DirectWriter:
     """The transport of one accepted WebSocket, when it can take frames directly."""
 
-    def __init__(self, ws: WebSocket) -> None:
+    def __init__(self, ws: WebSocket, written: HotCounter | None = None) -> None:
         self._protocol = _sansio_protocol(ws)
+        #: counts every frame written here (the server passes Metrics.direct_frames; others need not)
+        self._written = written if written is not None else HotCounter("direct_frames", "not exported")
         #: the most of the kernel's send queue counted as held: what its send buffer takes now; more can only be
         #: left over from before the buffer was made smaller, and drains without new frames joining it
         self._kernel_cap_bytes = _kernel_buffer_bytes(self._protocol.transport) if self._protocol else 0
@@ -64,6 +69,7 @@ class DirectWriter:
         ):
             return False
         protocol.transport.write(frame)
+        self._written.inc()
         return True
 
     def backlog_bytes(self) -> int:

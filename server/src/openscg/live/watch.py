@@ -272,7 +272,7 @@ async def _go_live(ws: WebSocket, ctx: Context, member: ViewerMember) -> None:
     until what the catch-up left in the event loop's buffer has gone, so it is not counted against the live
     limit."""
     limit_send_buffer(ws, ctx.settings.viewer_send_buffer_bytes)
-    member.direct = DirectWriter(ws)
+    member.direct = DirectWriter(ws, ctx.metrics.direct_frames)
     await member.direct.drained()
 
 
