@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url, settings.db_pool_size)
         await asyncio.to_thread(migrate, engine)
-        store = SessionStore(engine, settings.write_batch_max)
+        store = SessionStore(engine, settings.write_batch_max, settings.commit_gather_ms / 1000.0)
         store.start()
         broker = make_broker(settings.broker_url)
         await broker.start()

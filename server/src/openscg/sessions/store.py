@@ -19,7 +19,7 @@ from openscg.protocol import pack_samples, unpack_samples
 from openscg.sessions.access_log import AccessLog
 from openscg.sessions.append_sql import advance_counters, insert_batches
 from openscg.sessions.tables import access_log, batches, sessions
-from openscg.sessions.writer import Append, GroupWriter
+from openscg.sessions.writer import GATHER_S, Append, GroupWriter
 
 Row = dict[str, Any]
 
@@ -44,9 +44,9 @@ class NewSession:
 
 
 class SessionStore:
-    def __init__(self, engine: Engine, max_group: int = 512) -> None:
+    def __init__(self, engine: Engine, max_group: int = 512, gather_s: float = GATHER_S) -> None:
         self.engine = engine
-        self.writer = GroupWriter(engine, _apply_appends, max_group)
+        self.writer = GroupWriter(engine, _apply_appends, max_group, gather_s)
         self.access_log = AccessLog(engine, self.writer)
 
     def start(self) -> None:

@@ -41,14 +41,20 @@ GroupFn = Callable[[Connection, list[Append]], dict[str, BaseException]]  # refu
 _Item = tuple["Append | WriteFn", asyncio.Future[Any], asyncio.AbstractEventLoop]
 _Outcome = tuple[_Item, Any, "BaseException | None"]  # the write, its result, or the error it raised
 _STOP = object()
-GATHER_S = 0.002  # adds at most 2 ms to an ack; saves ~20 % CPU per batch under load (bench/README-load.md)
+#: How long a group gathers before it commits (OPENSCG_COMMIT_GATHER_MS). Every group costs the writer thread
+#: and the event loop several hand-overs of the GIL and wake-ups besides its fsync — hundreds of µs when both
+#: share one busy core. 300 phones × 2 viewers took 77 % of a core with 2 ms, 60 % with 5 ms (bench/README-load.md).
+GATHER_S = 0.005
 
 
 class GroupWriter:
-    def __init__(self, engine: Engine, apply_appends: GroupFn, max_group: int = 512) -> None:
+    def __init__(
+        self, engine: Engine, apply_appends: GroupFn, max_group: int = 512, gather_s: float = GATHER_S
+    ) -> None:
         self._engine = engine
         self._apply_appends = apply_appends
         self._max_group = max_group
+        self._gather_s = gather_s
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="openscg-writer", daemon=True)
         self._conn: Connection | None = None
@@ -78,7 +84,8 @@ class GroupWriter:
             if first is _STOP:
                 self._drop_connection()
                 return
-            time.sleep(GATHER_S)  # let the group gather: fewer, larger commits (each costs an fsync)
+            if self._gather_s > 0:
+                time.sleep(self._gather_s)  # let the group gather: fewer, larger commits
             group: list[_Item] = [first]
             stopping = False
             while len(group) < self._max_group:
