@@ -49,6 +49,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         "foreign_keys=ON",
         "secure_delete=ON",
         "busy_timeout=30000",
+        "temp_store=MEMORY",
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()

@@ -29,24 +29,22 @@ def insert_batches(connection: Connection, rows: list[dict[str, Any]]) -> None:
 def advance_counters(connection: Connection, per_session: dict[str, dict[str, Any]], stamp_ms: float) -> set[str]:
     """For every session of the group that has not ended: batch_count += k, sample_count += n, first_t_ms
     (once), last_t_ms, started_at_ms (once), status live. Returns the ids it moved (the open sessions): a
-    session that ended or was deleted meanwhile is not among them, and its batches must not be stored."""
+    session that ended or was deleted meanwhile is not among them, and its batches must not be stored.
+
+    One UPDATE … FROM a VALUES list: SQLite compiled the earlier form (a CASE of N branches per counter, and
+    an IN list) in time that grew with N², every group — a quarter of the writer thread's CPU under load."""
     mark = _mark(connection)
-    ids = list(per_session)
-
-    def by_session(field: str) -> tuple[str, list[Any]]:
-        sql = "CASE id " + " ".join([f"WHEN {mark} THEN {mark}"] * len(ids)) + " END"
-        return sql, [value for sid in ids for value in (sid, per_session[sid][field])]
-
-    k_sql, k_params = by_session("k")
-    n_sql, n_params = by_session("n")
-    first_sql, first_params = by_session("first")
-    last_sql, last_params = by_session("last")
+    row_sql = f"({mark}, {mark}, {mark}, {mark}, {mark})"
     sql = (
-        f"UPDATE sessions SET batch_count = batch_count + {k_sql}, sample_count = sample_count + {n_sql}, "
-        f"first_t_ms = COALESCE(first_t_ms, {first_sql}), last_t_ms = {last_sql}, "
-        f"started_at_ms = COALESCE(started_at_ms, {mark}), "
-        "status = 'live' "
-        f"WHERE id IN ({', '.join([mark] * len(ids))}) AND status <> 'ended' RETURNING id"
+        f"WITH moved(id, k, n, first_t_ms, last_t_ms) AS (VALUES {', '.join([row_sql] * len(per_session))}) "
+        "UPDATE sessions SET batch_count = sessions.batch_count + moved.k, "
+        "sample_count = sessions.sample_count + moved.n, "
+        "first_t_ms = COALESCE(sessions.first_t_ms, moved.first_t_ms), last_t_ms = moved.last_t_ms, "
+        f"started_at_ms = COALESCE(sessions.started_at_ms, {mark}), status = 'live' "
+        "FROM moved WHERE sessions.id = moved.id AND sessions.status <> 'ended' RETURNING sessions.id"
     )
-    params = (*k_params, *n_params, *first_params, *last_params, stamp_ms, *ids)
-    return {str(row[0]) for row in connection.exec_driver_sql(sql, params)}
+    params: list[Any] = []
+    for session_id, entry in per_session.items():
+        params += (session_id, entry["k"], entry["n"], entry["first"], entry["last"])
+    params.append(stamp_ms)
+    return {str(row[0]) for row in connection.exec_driver_sql(sql, tuple(params))}
