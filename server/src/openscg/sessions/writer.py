@@ -42,9 +42,9 @@ _Item = tuple["Append | WriteFn", asyncio.Future[Any], asyncio.AbstractEventLoop
 _Outcome = tuple[_Item, Any, "BaseException | None"]  # the write, its result, or the error it raised
 _STOP = object()
 #: How long a group gathers before it commits (OPENSCG_COMMIT_GATHER_MS). Every group costs the writer thread
-#: and the event loop several hand-overs of the GIL and wake-ups besides its fsync — hundreds of µs when both
-#: share one busy core. 300 phones × 2 viewers took 77 % of a core with 2 ms, 60 % with 5 ms (bench/README-load.md).
-GATHER_S = 0.005
+#: and the event loop several hand-overs of the GIL and wake-ups besides its fsync and SQL; longer gathering means
+#: fewer groups (less CPU) and later acks and relays (more latency): bench/README-load.md has both measured.
+GATHER_S = 0.002
 
 
 class GroupWriter:
