@@ -1,14 +1,21 @@
-"""The group-commit writer on a real SQLite file: writes that arrive while a group gathers share one commit."""
+"""The group-commit writer on a real SQLite file: writes that arrive while a group gathers share one commit; and
+the statements of a group (on SQLite and PostgreSQL) commit or fail together."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
-from openscg.db import make_engine
-from openscg.sessions.writer import GroupWriter
+from openscg.db import make_engine, migrate
+from openscg.protocol import pack_samples
+from openscg.sessions.store import _apply_appends
+from openscg.sessions.tables import batches, sessions
+from openscg.sessions.writer import Append, GroupWriter
 
 
 def _no_appends(_connection, _appends):  # these tests submit plain writes only
@@ -58,3 +65,38 @@ async def test_without_gathering_each_write_that_waits_alone_commits_alone(tmp_p
         assert writer.groups_committed == 8
     finally:
         writer.stop()
+
+
+def _one_session(engine) -> str:
+    session_id = str(uuid.uuid4())
+    row = {"id": session_id, "status": "created", "patient_token_hash": "p" * 64, "viewer_token_hash": "v" * 64}
+    with engine.begin() as connection:
+        connection.execute(insert(sessions).values(**row, created_at_ms=0.0, batch_count=0, sample_count=0))
+    return session_id
+
+
+def _append(session_id: str, seq: int) -> Append:
+    samples = [[1000.0 + 10 * seq + i, 0.0, 0.0, 9.81] for i in range(5)]
+    params = {"session_id": session_id, "seq": seq, "t_first_ms": samples[0][0], "t_last_ms": samples[-1][0]}
+    return Append(session_id, seq, params | {"n_samples": 5, "data": pack_samples(samples)})
+
+
+def test_a_group_that_fails_moves_no_counter(database_url: str) -> None:
+    """The counters UPDATE and the batches INSERT commit or fail together: here batch 0 is stored already, so
+    the group's INSERT fails and the session must still say one batch (not two) — on SQLite a statement that
+    the driver did not see as a write once ran in autocommit and stayed."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    try:
+        session_id = _one_session(engine)
+        with engine.connect() as connection, connection.begin():
+            assert _apply_appends(connection, [_append(session_id, 0)]) == {}
+        with engine.connect() as connection:
+            with pytest.raises(IntegrityError), connection.begin():
+                _apply_appends(connection, [_append(session_id, 1), _append(session_id, 0)])
+            row = connection.execute(select(sessions).where(sessions.c.id == session_id)).mappings().one()
+            stored = connection.execute(select(func.count()).select_from(batches)).scalar()
+        assert (row["batch_count"], row["sample_count"], stored) == (1, 5, 1)
+        assert row["last_t_ms"] == 1004.0 and row["status"] == "live"
+    finally:
+        engine.dispose()

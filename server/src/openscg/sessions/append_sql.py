@@ -32,19 +32,24 @@ def advance_counters(connection: Connection, per_session: dict[str, dict[str, An
     session that ended or was deleted meanwhile is not among them, and its batches must not be stored.
 
     One UPDATE … FROM a VALUES list: SQLite compiled the earlier form (a CASE of N branches per counter, and
-    an IN list) in time that grew with N², every group — a quarter of the writer thread's CPU under load."""
+    an IN list) in time that grew with N², every group — a quarter of the writer thread's CPU under load.
+    The statement must start with UPDATE: Python's sqlite3 opens its implicit transaction only before a
+    statement that starts with INSERT, UPDATE, DELETE or REPLACE, so a `WITH … UPDATE` ran in autocommit and
+    its counters stayed moved when the group's INSERT then failed (tests/test_writer.py)."""
     mark = _mark(connection)
     row_sql = f"({mark}, {mark}, {mark}, {mark}, {mark})"
+    moved = (
+        "SELECT column1 AS id, column2 AS k, column3 AS n, column4 AS first_t_ms, column5 AS last_t_ms "
+        f"FROM (VALUES {', '.join([row_sql] * len(per_session))}) AS v"
+    )
     sql = (
-        f"WITH moved(id, k, n, first_t_ms, last_t_ms) AS (VALUES {', '.join([row_sql] * len(per_session))}) "
         "UPDATE sessions SET batch_count = sessions.batch_count + moved.k, "
         "sample_count = sessions.sample_count + moved.n, "
         "first_t_ms = COALESCE(sessions.first_t_ms, moved.first_t_ms), last_t_ms = moved.last_t_ms, "
         f"started_at_ms = COALESCE(sessions.started_at_ms, {mark}), status = 'live' "
-        "FROM moved WHERE sessions.id = moved.id AND sessions.status <> 'ended' RETURNING sessions.id"
+        f"FROM ({moved}) AS moved WHERE sessions.id = moved.id AND sessions.status <> 'ended' RETURNING sessions.id"
     )
-    params: list[Any] = []
+    params: list[Any] = [stamp_ms]  # positional: started_at_ms comes first in the text, then the VALUES rows
     for session_id, entry in per_session.items():
         params += (session_id, entry["k"], entry["n"], entry["first"], entry["last"])
-    params.append(stamp_ms)
     return {str(row[0]) for row in connection.exec_driver_sql(sql, tuple(params))}
