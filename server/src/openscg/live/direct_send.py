@@ -104,10 +104,15 @@ def _kernel_queue_bytes(transport: Any) -> int:
         return _kernel_buffer_bytes(transport)
 
 
+def server_protocol(ws: WebSocket) -> Any | None:
+    """The ASGI server's protocol object behind this socket (its `receive` is a bound method of it), if any."""
+    return getattr(getattr(ws, "_receive", None), "__self__", None)
+
+
 def _sansio_protocol(ws: WebSocket) -> Any | None:
-    """uvicorn's protocol object behind this socket (its `receive` is a bound method of it), if it is the
-    websockets-sansio one with the handshake done and no extension (compression) negotiated."""
-    protocol: Any = getattr(getattr(ws, "_receive", None), "__self__", None)
+    """uvicorn's protocol object behind this socket, if it is the websockets-sansio one with the handshake done
+    and no extension (compression) negotiated."""
+    protocol = server_protocol(ws)
     if protocol is None or type(protocol).__name__ != SANSIO_PROTOCOL:
         return None
     needed = ("conn", "transport", "writable", "close_sent", "disconnected", "handshake_complete")

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from openscg.context import Context
 from openscg.errors import OpenSCGError
+from openscg.live.direct_send import server_protocol
 from openscg.protocol import Hello, ProtocolError, parse_client_message
 
 log = logging.getLogger(__name__)
@@ -39,8 +40,7 @@ def limit_send_buffer(ws: WebSocket, size_bytes: int) -> bool:
     """Cap the kernel's send buffer of this connection, so a client that stops reading shows up as a full
     outbox within a bounded number of frames instead of hiding megabytes in an auto-tuned TCP buffer.
     Returns False where the server does not expose its transport (the limit then rests on the outbox)."""
-    protocol = getattr(getattr(ws, "_receive", None), "__self__", None)
-    transport = getattr(protocol, "transport", None)
+    transport = getattr(server_protocol(ws), "transport", None)
     sock = transport.get_extra_info("socket") if transport is not None else None
     if sock is None or transport is None or transport.is_closing():
         return False
