@@ -100,3 +100,18 @@ def test_a_group_that_fails_moves_no_counter(database_url: str) -> None:
         assert row["last_t_ms"] == 1004.0 and row["status"] == "live"
     finally:
         engine.dispose()
+
+
+def test_sqlite_connections_are_durable_and_keep_temporary_tables_in_memory(tmp_path: Path) -> None:
+    """Every commit survives power loss (WAL, synchronous=FULL), and a statement's temporary tables never touch
+    the disk: as a temp file, the counters UPDATE's created and deleted one every commit group."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
+    try:
+        with engine.connect() as connection:
+            pragmas = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "synchronous", "temp_store")
+            }
+        assert pragmas == {"journal_mode": "wal", "synchronous": 2, "temp_store": 2}  # FULL, MEMORY
+    finally:
+        engine.dispose()
